@@ -1,0 +1,297 @@
+//! Reading documents: files, directories, standard input, plain text or JSON Lines.
+//!
+//! Input is read lazily, one document at a time, so a corpus of any size streams through. A
+//! file that cannot be read yields an error *in its place* in the sequence, and the documents
+//! after it still come.
+
+use crate::error::{Error, ErrorKind, Result};
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// One input document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputDoc {
+    /// Where it came from: the path, `path#N` for line N of a JSON Lines file, `<stdin>`.
+    pub id: String,
+    /// The text, as read.
+    pub text: String,
+}
+
+/// How to read the input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    /// JSON Lines for `*.jsonl` files, plain text otherwise (and for standard input).
+    #[default]
+    Auto,
+    /// One document per file.
+    Text,
+    /// One `{"id": ..., "text": ...}` object per line.
+    Jsonl,
+}
+
+/// Options for [`Documents`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// The input format.
+    pub format: InputFormat,
+    /// Decode invalid UTF-8 as U+FFFD instead of reporting the file.
+    pub lossy: bool,
+}
+
+const EXTENSIONS: &[&str] = &["txt", "md", "jsonl"];
+
+fn io_err(path: &Path, source: io::Error) -> Error {
+    Error::new(ErrorKind::Io { path: path.to_path_buf(), source })
+}
+
+/// Expands the paths a user gave into files: directories recursively (files ending in `.txt`,
+/// `.md` or `.jsonl`, in sorted order), `-` for standard input. No paths means standard input.
+pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf>> {
+    let mut out = Vec::new();
+    if paths.is_empty() {
+        out.push(Ok(PathBuf::from("-")));
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Ok(p.clone()));
+            continue;
+        }
+        match fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let mut seen = HashSet::new();
+                walk(p, &mut seen, &mut out);
+            }
+            Ok(_) => out.push(Ok(p.clone())),
+            Err(e) => out.push(Err(io_err(p, e))),
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBuf>>) {
+    match fs::canonicalize(dir) {
+        Ok(real) => {
+            if !seen.insert(real) {
+                out.push(Err(io_err(
+                    dir,
+                    io::Error::other("directory visited twice (symlink loop), skipped"),
+                )));
+                return;
+            }
+        }
+        Err(e) => {
+            out.push(Err(io_err(dir, e)));
+            return;
+        }
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            out.push(Err(io_err(dir, e)));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(e) => paths.push(e.path()),
+            Err(e) => out.push(Err(io_err(dir, e))),
+        }
+    }
+    paths.sort();
+    for p in paths {
+        match fs::metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, seen, out),
+            Ok(_) => {
+                let wanted = p
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| EXTENSIONS.contains(&e));
+                if wanted {
+                    out.push(Ok(p));
+                }
+            }
+            Err(e) => out.push(Err(io_err(&p, e))),
+        }
+    }
+}
+
+/// Decodes bytes read from `path`: UTF-8 (a leading BOM is kept in the text, as it is part of
+/// the original), U+FFFD for invalid sequences when `lossy`, an error naming the first bad
+/// byte otherwise. Text with NUL bytes is reported as binary.
+///
+/// # Errors
+/// [`ErrorKind::NotUtf8`] or [`ErrorKind::Binary`].
+pub fn decode(bytes: Vec<u8>, path: &Path, lossy: bool) -> Result<String> {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(Error::new(ErrorKind::Binary { path: path.to_path_buf() }));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(e) => Err(Error::new(ErrorKind::NotUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct JsonDoc {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    text: String,
+}
+
+struct JsonlState {
+    reader: Box<dyn BufRead + Send>,
+    path: PathBuf,
+    line: usize,
+    offset: usize,
+    buf: Vec<u8>,
+}
+
+/// The documents of a list of paths, read lazily in order.
+pub struct Documents {
+    paths: std::vec::IntoIter<Result<PathBuf>>,
+    opts: ReadOptions,
+    jsonl: Option<JsonlState>,
+}
+
+impl Documents {
+    /// Reads the documents of `paths` (see [`expand`]).
+    pub fn new(paths: &[PathBuf], opts: ReadOptions) -> Documents {
+        Documents { paths: expand(paths).into_iter(), opts, jsonl: None }
+    }
+
+    fn next_jsonl(&mut self) -> Option<Result<InputDoc>> {
+        let st = self.jsonl.as_mut()?;
+        loop {
+            st.buf.clear();
+            let line_start = st.offset;
+            match st.reader.read_until(b'\n', &mut st.buf) {
+                Ok(0) => {
+                    self.jsonl = None;
+                    return None;
+                }
+                Ok(n) => {
+                    st.offset += n;
+                    st.line += 1;
+                }
+                Err(e) => {
+                    let err = io_err(&st.path, e);
+                    self.jsonl = None;
+                    return Some(Err(err));
+                }
+            }
+            let raw = std::mem::take(&mut st.buf);
+            let line = match String::from_utf8(raw) {
+                Ok(s) => s,
+                Err(e) if self.opts.lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Err(e) => {
+                    let offset = line_start + e.utf8_error().valid_up_to();
+                    return Some(Err(Error::new(ErrorKind::NotUtf8 {
+                        path: st.path.clone(),
+                        offset,
+                    })));
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            let default_id = format!("{}#{}", st.path.display(), st.line);
+            return Some(match serde_json::from_str::<JsonDoc>(&line) {
+                Ok(d) => {
+                    let id = match d.id {
+                        None | Some(serde_json::Value::Null) => default_id,
+                        Some(serde_json::Value::String(s)) => s,
+                        Some(v) => v.to_string(),
+                    };
+                    Ok(InputDoc { id, text: d.text })
+                }
+                Err(e) => Err(Error::new(ErrorKind::Json {
+                    path: st.path.clone(),
+                    line: st.line,
+                    msg: format!("not a {{\"text\": ...}} object: {e}"),
+                })),
+            });
+        }
+    }
+
+    fn open(&mut self, path: PathBuf) -> Option<Result<InputDoc>> {
+        let stdin = path.as_os_str() == "-";
+        let display = if stdin { PathBuf::from("<stdin>") } else { path.clone() };
+        let jsonl = match self.opts.format {
+            InputFormat::Jsonl => true,
+            InputFormat::Text => false,
+            InputFormat::Auto => path.extension().is_some_and(|e| e == "jsonl"),
+        };
+        let reader: Box<dyn Read + Send> = if stdin {
+            Box::new(io::stdin())
+        } else {
+            match fs::File::open(&path) {
+                Ok(f) => Box::new(f),
+                Err(e) => return Some(Err(io_err(&path, e))),
+            }
+        };
+        if jsonl {
+            self.jsonl = Some(JsonlState {
+                reader: Box::new(BufReader::with_capacity(1 << 16, reader)),
+                path: display,
+                line: 0,
+                offset: 0,
+                buf: Vec::new(),
+            });
+            return self.next_jsonl();
+        }
+        let mut bytes = Vec::new();
+        let mut reader = reader;
+        if let Err(e) = reader.read_to_end(&mut bytes) {
+            return Some(Err(io_err(&display, e)));
+        }
+        Some(
+            decode(bytes, &display, self.opts.lossy)
+                .map(|text| InputDoc { id: display.display().to_string(), text }),
+        )
+    }
+}
+
+impl Iterator for Documents {
+    type Item = Result<InputDoc>;
+
+    fn next(&mut self) -> Option<Result<InputDoc>> {
+        loop {
+            if self.jsonl.is_some()
+                && let Some(item) = self.next_jsonl()
+            {
+                return Some(item);
+            }
+            match self.paths.next()? {
+                Err(e) => return Some(Err(e)),
+                Ok(p) => {
+                    if let Some(item) = self.open(p) {
+                        return Some(item);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_reports_first_bad_byte() {
+        let e = decode(b"ab\xffcd".to_vec(), Path::new("x.txt"), false).unwrap_err();
+        assert_eq!(e.to_string(), "x.txt: not UTF-8 (byte offset 2)");
+        assert_eq!(decode(b"ab\xffcd".to_vec(), Path::new("x"), true).unwrap(), "ab\u{FFFD}cd");
+        assert!(matches!(
+            decode(b"a\0b".to_vec(), Path::new("x"), false).unwrap_err().kind(),
+            ErrorKind::Binary { .. }
+        ));
+    }
+}

@@ -1,0 +1,183 @@
+//! The JSON Lines wire format, schema `vita/1`.
+//!
+//! One record per document, one line per record:
+//!
+//! ```text
+//! {"schema": "vita/1", "id": "corpus/essay.txt", "text": "<the original document>",
+//!  "sentences": [{"start": 0, "end": 120}],
+//!  "tokens":   [{"start": 3, "end": 7, "text": "Nhìn", "norm": "nhìn", "kind": "syllable"}],
+//!  "words":    [{"start": 3, "end": 13, "text": "Nhìn chung", "tokens": [0, 2]}],
+//!  "entities": [{"start": 412, "end": 418, "text": "Hoa Kỳ", "label": "LOC"}],
+//!  "keywords": [{"text": "siêu máy tính", "score": 0.83, "count": 3}]}
+//! ```
+//!
+//! - `start`/`end` are half-open offsets into `text`: Unicode code points by default (so
+//!   Python's `text[start:end]` is the item's `text`), UTF-8 bytes with [`Offsets::Byte`].
+//! - `text` of a sentence is left out (it is `text[start:end]`); tokens, words and entities
+//!   carry theirs, which may contain the line breaks of the original inside a word.
+//! - `norm` is the lookup key: NFC, traditional tone placement, lower case.
+//! - `kind` is one of `syllable`, `foreign`, `number`, `punct`, `symbol`, `url`, `email`,
+//!   `abbreviation`.
+//! - `tokens` of a word is the half-open index range of its tokens; `words` of an entity
+//!   likewise indexes words.
+//! - A layer switched off is absent from the record.
+
+use crate::document::Document;
+use crate::pipeline::Layers;
+use std::io::Write;
+
+/// How offsets are counted in the output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Offsets {
+    /// Unicode code points (Python string indices).
+    #[default]
+    Char,
+    /// UTF-8 bytes.
+    Byte,
+}
+
+/// Converts ascending byte offsets to char offsets in one pass over the text.
+pub(crate) struct OffsetCursor<'a> {
+    text: &'a [u8],
+    byte: usize,
+    chars: usize,
+    mode: Offsets,
+}
+
+impl<'a> OffsetCursor<'a> {
+    pub(crate) fn new(text: &'a str, mode: Offsets) -> Self {
+        OffsetCursor { text: text.as_bytes(), byte: 0, chars: 0, mode }
+    }
+
+    /// The offset of byte `b`; cheapest when called with ascending `b`.
+    pub(crate) fn at(&mut self, b: usize) -> usize {
+        if self.mode == Offsets::Byte {
+            return b;
+        }
+        if b < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..b].iter().filter(|&&x| (x as i8) >= -0x40).count();
+        self.byte = b;
+        self.chars
+    }
+}
+
+fn string(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
+
+fn span_fields(out: &mut Vec<u8>, starts: &mut OffsetCursor, ends: &mut OffsetCursor, sp: crate::Span) {
+    let _ = write!(out, "{{\"start\":{},\"end\":{}", starts.at(sp.start), ends.at(sp.end));
+}
+
+/// Appends one `vita/1` record (and a newline) to `out`.
+pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers, offsets: Offsets) {
+    let text = doc.text();
+    out.extend_from_slice(b"{\"schema\":\"vita/1\",\"id\":");
+    string(out, id);
+    out.extend_from_slice(b",\"text\":");
+    string(out, text);
+    let cursors = || (OffsetCursor::new(text, offsets), OffsetCursor::new(text, offsets));
+    if layers.sentences {
+        out.extend_from_slice(b",\"sentences\":[");
+        let (mut a, mut b) = cursors();
+        for (i, s) in doc.sentences().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            span_fields(out, &mut a, &mut b, s.span);
+            out.push(b'}');
+        }
+        out.push(b']');
+    }
+    if layers.tokens {
+        out.extend_from_slice(b",\"tokens\":[");
+        let (mut a, mut b) = cursors();
+        for (i, t) in doc.tokens().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            span_fields(out, &mut a, &mut b, t.span);
+            out.extend_from_slice(b",\"text\":");
+            string(out, &text[t.span]);
+            out.extend_from_slice(b",\"norm\":");
+            string(out, doc.norm(t));
+            let _ = write!(out, ",\"kind\":\"{}\"}}", t.kind.as_str());
+        }
+        out.push(b']');
+    }
+    if layers.words {
+        out.extend_from_slice(b",\"words\":[");
+        let (mut a, mut b) = cursors();
+        for (i, w) in doc.words().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            span_fields(out, &mut a, &mut b, w.span);
+            out.extend_from_slice(b",\"text\":");
+            string(out, &text[w.span]);
+            let _ = write!(out, ",\"tokens\":[{},{}]}}", w.tokens.start, w.tokens.end);
+        }
+        out.push(b']');
+    }
+    if layers.entities {
+        out.extend_from_slice(b",\"entities\":[");
+        let (mut a, mut b) = cursors();
+        for (i, e) in doc.entities().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            span_fields(out, &mut a, &mut b, e.span);
+            out.extend_from_slice(b",\"text\":");
+            string(out, &text[e.span]);
+            let _ = write!(out, ",\"label\":\"{}\"}}", e.label.as_str());
+        }
+        out.push(b']');
+    }
+    if layers.keywords {
+        out.extend_from_slice(b",\"keywords\":[");
+        for (i, k) in doc.keywords().iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"text\":");
+            string(out, &k.text);
+            let _ = write!(
+                out,
+                ",\"score\":{:.4},\"count\":{}}}",
+                k.score,
+                k.occurrences.len()
+            );
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_counts_code_points() {
+        let t = "Hà Nội";
+        let mut c = OffsetCursor::new(t, Offsets::Char);
+        assert_eq!(c.at(0), 0);
+        assert_eq!(c.at(3), 2);
+        assert_eq!(c.at(t.len()), 6);
+        assert_eq!(c.at(3), 2);
+    }
+
+    #[test]
+    fn record_is_valid_json() {
+        let doc = crate::Pipeline::new().annotate("Hà \"Nội\".");
+        let mut out = Vec::new();
+        write_record(&mut out, "x", &doc, Layers::default(), Offsets::Char);
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["schema"], "vita/1");
+        assert_eq!(v["tokens"][1]["start"], 3);
+        assert_eq!(v["tokens"][2]["text"], "Nội");
+    }
+}

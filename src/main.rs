@@ -1,0 +1,267 @@
+//! The `vita` command line: parses arguments, calls the library, writes output.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use vita::corpus::{self, RunSummary};
+use vita::input::{Documents, InputDoc, InputFormat, ReadOptions};
+use vita::json::Offsets;
+use vita::normalize::{NormalizeOptions, ToneStyle};
+use vita::{Layers, Pipeline, Span};
+
+#[derive(Parser)]
+#[command(name = "vita", version, about = "Vietnamese text analysis: normalize, segment, annotate")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Annotate documents as JSON Lines (schema vita/1).
+    Annotate {
+        #[command(flatten)]
+        common: Common,
+        /// Layers to emit, comma-separated: sentences,tokens,words,entities,keywords.
+        #[arg(long, value_name = "LIST")]
+        layers: Option<String>,
+    },
+    /// Print the normalized text.
+    Normalize {
+        #[command(flatten)]
+        common: Common,
+        /// Where tone marks go: traditional (hòa), modern (hoà) or keep.
+        #[arg(long, value_enum, default_value_t = Style::Traditional)]
+        tone_style: Style,
+        /// Remove all diacritics (Đại Việt -> Dai Viet), for search keys.
+        #[arg(long)]
+        strip_diacritics: bool,
+        /// Instead of the text, map the span START:END of the normalized output back to the
+        /// input (code points, or bytes with --offsets byte); repeatable; prints JSON Lines.
+        #[arg(long, value_name = "START:END")]
+        map: Vec<String>,
+    },
+    /// Print word-segmented text: one sentence per line, syllables of a word joined by `_`.
+    Segment {
+        #[command(flatten)]
+        common: Common,
+        /// Keep the input's line breaks instead of one sentence per line.
+        #[arg(long)]
+        keep_lines: bool,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Files or directories (*.txt, *.md, *.jsonl, recursively); `-` or nothing for stdin.
+    paths: Vec<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Write output to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Offsets in code points (char) or UTF-8 bytes (byte).
+    #[arg(long, value_enum, default_value_t = OffsetArg::Char)]
+    offsets: OffsetArg,
+    /// Input format: auto (.jsonl files are JSON Lines), text or jsonl.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    input_format: FormatArg,
+    /// Decode invalid UTF-8 as U+FFFD instead of reporting the file.
+    #[arg(long)]
+    lossy: bool,
+    /// No progress or summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Style {
+    Traditional,
+    Modern,
+    Keep,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OffsetArg {
+    Char,
+    Byte,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Auto,
+    Text,
+    Jsonl,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(summary) if summary.failed > 0 => ExitCode::from(2),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("vita: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<RunSummary> {
+    match cli.command {
+        Command::Annotate { common, layers } => {
+            let layers = match layers {
+                Some(l) => Layers::parse(&l).map_err(|e| usage(&e))?,
+                None => Layers::default(),
+            };
+            let pipeline = Pipeline::new().with_layers(layers);
+            let offsets = common.offsets();
+            drive(&common, |doc, out| {
+                let d = pipeline.annotate(doc.text.as_str());
+                vita::json::write_record(out, &doc.id, &d, layers, offsets);
+            })
+        }
+        Command::Normalize { common, tone_style, strip_diacritics, map } => {
+            let opts = NormalizeOptions {
+                tone_style: match tone_style {
+                    Style::Traditional => ToneStyle::Traditional,
+                    Style::Modern => ToneStyle::Modern,
+                    Style::Keep => ToneStyle::Keep,
+                },
+                strip_diacritics,
+            };
+            let spans = map.iter().map(|m| parse_span(m)).collect::<Result<Vec<_>>>()?;
+            let byte_offsets = matches!(common.offsets, OffsetArg::Byte);
+            drive(&common, |doc, out| {
+                let aligned = vita::normalize::normalize(&doc.text, &opts);
+                if spans.is_empty() {
+                    out.extend_from_slice(aligned.text.as_bytes());
+                    return;
+                }
+                for &(s, e) in &spans {
+                    map_span(out, doc, &aligned, s, e, byte_offsets);
+                }
+            })
+        }
+        Command::Segment { common, keep_lines } => {
+            let pipeline = Pipeline::new();
+            drive(&common, |doc, out| {
+                let d = pipeline.annotate(doc.text.as_str());
+                vita::word::write_segmented(out, &d, keep_lines);
+            })
+        }
+    }
+}
+
+fn usage(msg: &str) -> anyhow::Error {
+    anyhow::anyhow!("{msg}\nhint: run `vita --help` for usage")
+}
+
+fn parse_span(s: &str) -> Result<(usize, usize)> {
+    let (a, b) = s.split_once(':').with_context(|| format!("--map {s}: expected START:END"))?;
+    let (a, b): (usize, usize) = (a.trim().parse()?, b.trim().parse()?);
+    if a > b {
+        bail!("--map {s}: START is after END");
+    }
+    Ok((a, b))
+}
+
+/// Converts an offset in code points to bytes, clamped to the text.
+fn char_to_byte(text: &str, c: usize) -> usize {
+    text.char_indices().nth(c).map_or(text.len(), |(b, _)| b)
+}
+
+fn map_span(
+    out: &mut Vec<u8>,
+    doc: &InputDoc,
+    aligned: &vita::normalize::AlignedText,
+    s: usize,
+    e: usize,
+    bytes: bool,
+) {
+    let t = &aligned.text;
+    let (bs, be) = if bytes {
+        let fix = |mut b: usize| {
+            b = b.min(t.len());
+            while !t.is_char_boundary(b) {
+                b -= 1;
+            }
+            b
+        };
+        (fix(s), fix(e))
+    } else {
+        (char_to_byte(t, s), char_to_byte(t, e))
+    };
+    let orig = aligned.to_original(Span::new(bs, be.max(bs)));
+    let conv = |text: &str, b: usize| if bytes { b } else { text[..b].chars().count() };
+    let record = serde_json::json!({
+        "id": doc.id,
+        "output": [conv(t, bs), conv(t, be.max(bs))],
+        "input": [conv(&doc.text, orig.start), conv(&doc.text, orig.end)],
+        "text": &t[bs..be.max(bs)],
+        "original": &doc.text[orig],
+    });
+    let _ = serde_json::to_writer(&mut *out, &record);
+    out.push(b'\n');
+}
+
+impl Common {
+    fn offsets(&self) -> Offsets {
+        match self.offsets {
+            OffsetArg::Char => Offsets::Char,
+            OffsetArg::Byte => Offsets::Byte,
+        }
+    }
+}
+
+fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
+where
+    F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
+{
+    let opts = ReadOptions {
+        format: match common.input_format {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Text => InputFormat::Text,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+        },
+        lossy: common.lossy,
+    };
+    let docs = Documents::new(&common.paths, opts);
+    let mut out: Box<dyn Write> = match &common.output {
+        Some(p) => Box::new(io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(p).with_context(|| format!("{}", p.display()))?,
+        )),
+        None => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    };
+    let started = Instant::now();
+    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
+    let summary = corpus::run(docs, common.threads, &mut out, &mut report, format)?;
+    if !common.quiet && io::stderr().is_terminal() {
+        let secs = started.elapsed().as_secs_f64();
+        let mb = summary.bytes as f64 / 1e6;
+        eprintln!(
+            "vita: {} documents, {:.2} MB in {:.2} s ({:.1} MB/s){}",
+            summary.documents,
+            mb,
+            secs,
+            mb / secs.max(1e-9),
+            if summary.failed > 0 { format!(", {} failed", summary.failed) } else { String::new() }
+        );
+    }
+    Ok(summary)
+}

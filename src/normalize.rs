@@ -1,0 +1,340 @@
+//! Normalization of Vietnamese text: NFC, tone-mark placement, look-alikes, invisibles, folding.
+//!
+//! The same word reaches us in many byte sequences: composed (NFC) or decomposed (NFD, with
+//! combining marks in any order), with the tone mark on either vowel of `oa`/`oe`/`uy`
+//! (`hòa`/`hoà`), on the wrong vowel altogether (`qủa`, `ngừơi`), with an Icelandic eth
+//! (`Ðà Nẵng`) or with zero-width characters inside. Analysis never rewrites the document:
+//! each token keeps its span in the original text and gets a *key* ([`key`]), the one form
+//! every dictionary, stopword list and gazetteer is looked up with. Only `vita normalize`
+//! produces a new text, through [`AlignedText`], whose map sends any span of the output back to
+//! the input.
+
+use crate::span::Span;
+use crate::syllable::{self, place_tone};
+pub use crate::syllable::ToneStyle;
+use crate::token::{self, TokenKind};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// Invisible format characters that must neither split nor glue syllables: zero-width space,
+/// non-joiner and joiner, word joiner, BOM, soft hyphen, Mongolian vowel separator and the
+/// invisible math operators.
+#[inline]
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
+            | '\u{180E}'
+    )
+}
+
+/// Collects the chars of `s` in NFC, without invisible characters.
+pub(crate) fn nfc_chars(s: &str, out: &mut Vec<char>) {
+    out.clear();
+    if s.is_ascii() {
+        out.extend(s.chars());
+    } else if !s.chars().any(is_invisible) && is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        out.extend(s.chars());
+    } else {
+        out.extend(s.chars().filter(|&c| !is_invisible(c)).nfc());
+    }
+}
+
+fn is_eth(c: char) -> bool {
+    c == 'ð' || c == 'Ð'
+}
+
+fn eth_to_d(c: char) -> char {
+    match c {
+        'ð' => 'đ',
+        'Ð' => 'Đ',
+        c => c,
+    }
+}
+
+/// Writes the syllable `chars` with its tone mark placed for `style` (and lower-cased when
+/// `lower`), repairing an eth used for `đ`. Returns `false`, writing nothing, when the chars are
+/// not a Vietnamese syllable.
+pub(crate) fn rewrite_syllable(
+    chars: &mut [char],
+    style: ToneStyle,
+    lower: bool,
+    out: &mut String,
+) -> bool {
+    if place_tone(chars, style, lower, out) {
+        return true;
+    }
+    if chars.iter().copied().any(is_eth) {
+        let original: Vec<char> = chars.to_vec();
+        for c in chars.iter_mut() {
+            *c = eth_to_d(*c);
+        }
+        if place_tone(chars, style, lower, out) {
+            return true;
+        }
+        chars.copy_from_slice(&original);
+    }
+    false
+}
+
+/// Appends the lookup key of one token to `out` and tells whether the token is a Vietnamese
+/// syllable. `maybe_syllable` is false for tokens that cannot be one (numbers, punctuation,
+/// tokens with inner connectors), which skips the syllable parser.
+pub(crate) fn key_into(
+    s: &str,
+    maybe_syllable: bool,
+    scratch: &mut Vec<char>,
+    out: &mut String,
+) -> bool {
+    nfc_chars(s, scratch);
+    if maybe_syllable && rewrite_syllable(scratch, ToneStyle::Traditional, true, out) {
+        return true;
+    }
+    for &c in scratch.iter() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    false
+}
+
+/// The lookup key of a word or syllable: NFC, traditional tone placement, lower case,
+/// invisibles removed, `ð` read as `đ` in Vietnamese syllables. Syllables separated by
+/// whitespace stay separated by one space.
+///
+/// Keys are identical for NFC and NFD input and for either tone placement:
+///
+/// ```
+/// use vita::normalize::key;
+/// assert_eq!(key("Hoà Bình"), "hòa bình");
+/// assert_eq!(key("Ho\u{300}a"), "hòa");
+/// assert_eq!(key("NGỪƠI"), "người");
+/// assert_eq!(key("Ðà Nẵng"), "đà nẵng");
+/// ```
+pub fn key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut scratch = Vec::new();
+    for (i, part) in s.split(|c: char| c.is_whitespace()).filter(|p| !p.is_empty()).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let maybe = part.chars().all(|c| c.is_alphabetic() || is_mark_or_invisible(c));
+        key_into(part, maybe, &mut scratch, &mut out);
+    }
+    out
+}
+
+fn is_mark_or_invisible(c: char) -> bool {
+    is_invisible(c) || unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Removes all diacritics: tone marks, quality marks (`ă â ê ô ơ ư`) and the bar of `đ`.
+/// Meant for search keys; tones carry meaning, so analysis never does this by itself.
+///
+/// ```
+/// assert_eq!(vita::normalize::strip_diacritics("Đại Việt hòa bình"), "Dai Viet hoa binh");
+/// ```
+pub fn strip_diacritics(s: &str) -> String {
+    s.nfc().map(syllable::fold_char).collect()
+}
+
+/// Options of [`normalize`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NormalizeOptions {
+    /// Where tone marks go.
+    pub tone_style: ToneStyle,
+    /// Remove every diacritic (`Đại Việt` -> `Dai Viet`).
+    pub strip_diacritics: bool,
+}
+
+/// A normalized text with the map back to the text it came from.
+///
+/// The text is built one token at a time with separators copied, so every token of the output
+/// maps to exactly one token of the input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AlignedText {
+    /// The normalized text.
+    pub text: String,
+    pieces: Vec<Piece>,
+    original_len: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Piece {
+    out: Span,
+    orig: Span,
+    /// Identical bytes on both sides, so the map inside the piece is exact.
+    verbatim: bool,
+}
+
+impl AlignedText {
+    fn push(&mut self, orig: Span, out: &str, original: &str) {
+        let start = self.text.len();
+        self.text.push_str(out);
+        let verbatim = out == &original[orig];
+        let out_span = Span::new(start, self.text.len());
+        // Merge adjacent verbatim pieces to keep the map small.
+        if verbatim
+            && let Some(last) = self.pieces.last_mut()
+            && last.verbatim
+            && last.out.end == start
+            && last.orig.end == orig.start
+        {
+            last.out.end = out_span.end;
+            last.orig.end = orig.end;
+            return;
+        }
+        self.pieces.push(Piece { out: out_span, orig, verbatim });
+    }
+
+    /// Maps a byte offset of the output to the input. Offsets inside a rewritten token map to
+    /// the token's start when `round_up` is false and to its end otherwise.
+    pub fn to_original_offset(&self, offset: usize, round_up: bool) -> usize {
+        if offset >= self.text.len() {
+            return self.original_len;
+        }
+        // The piece that contains `offset`, or the first one after it (dropped characters
+        // leave gaps in the input, never in the output).
+        let i = self.pieces.partition_point(|p| p.out.end <= offset);
+        let Some(p) = self.pieces.get(i) else { return self.original_len };
+        if offset <= p.out.start {
+            return p.orig.start;
+        }
+        if p.verbatim {
+            p.orig.start + (offset - p.out.start)
+        } else if round_up {
+            p.orig.end
+        } else {
+            p.orig.start
+        }
+    }
+
+    /// Maps a byte span of the output to the smallest span of the input that produced it.
+    ///
+    /// ```
+    /// use vita::normalize::{normalize, NormalizeOptions};
+    /// use vita::Span;
+    /// let input = "Nước Ho\u{300}a Bình";
+    /// let out = normalize(input, &NormalizeOptions::default());
+    /// assert_eq!(out.text, "Nước Hòa Bình");
+    /// let hoa = out.text.find("Hòa").unwrap();
+    /// let span = out.to_original(Span::new(hoa, hoa + "Hòa".len()));
+    /// assert_eq!(&input[span], "Ho\u{300}a");
+    /// ```
+    pub fn to_original(&self, span: Span) -> Span {
+        let start = self.to_original_offset(span.start, false);
+        let end = if span.is_empty() { start } else { self.to_original_offset(span.end, true) };
+        Span::new(start, end.max(start))
+    }
+}
+
+/// Normalizes a whole text: NFC, tone marks placed by `opts.tone_style` (misplaced marks
+/// repaired), `Ð`/`ð` read as `Đ`/`đ` in Vietnamese syllables, invisible characters removed,
+/// exotic spaces turned into plain spaces, and optionally every diacritic stripped.
+/// Case, punctuation, line breaks and foreign words are kept.
+///
+/// ```
+/// use vita::normalize::{normalize, NormalizeOptions, ToneStyle};
+/// let opts = NormalizeOptions { tone_style: ToneStyle::Modern, ..Default::default() };
+/// assert_eq!(normalize("Sức khỏe, thủy lợi và qủa", &opts).text, "Sức khoẻ, thuỷ lợi và quả");
+/// ```
+pub fn normalize(text: &str, opts: &NormalizeOptions) -> AlignedText {
+    let mut out = AlignedText { original_len: text.len(), ..Default::default() };
+    let mut tokens = Vec::new();
+    let mut norms = String::new();
+    token::tokenize(text, &mut tokens, &mut norms);
+    let mut scratch = Vec::new();
+    let mut piece = String::new();
+    let mut pos = 0;
+    let emit = |out: &mut AlignedText, span: Span, s: &str| {
+        if opts.strip_diacritics {
+            let folded: String = s.chars().map(syllable::fold_char).collect();
+            out.push(span, &folded, text);
+        } else {
+            out.push(span, s, text);
+        }
+    };
+    for t in &tokens {
+        separators(text, Span::new(pos, t.span.start), &mut |span, s| emit(&mut out, span, s));
+        piece.clear();
+        nfc_chars(&text[t.span], &mut scratch);
+        let rewritten = t.kind == TokenKind::Syllable
+            && rewrite_syllable(&mut scratch, opts.tone_style, false, &mut piece);
+        if !rewritten {
+            piece.extend(scratch.iter());
+        }
+        emit(&mut out, t.span, &piece);
+        pos = t.span.end;
+    }
+    separators(text, Span::new(pos, text.len()), &mut |span, s| emit(&mut out, span, s));
+    out
+}
+
+/// Emits the whitespace between tokens: exotic spaces become `' '`, invisibles vanish, the
+/// rest is copied.
+fn separators(text: &str, span: Span, emit: &mut dyn FnMut(Span, &str)) {
+    let mut run_start = span.start;
+    for (i, c) in text[span].char_indices() {
+        let at = span.start + i;
+        let replacement = if is_invisible(c) {
+            Some("")
+        } else if c.is_whitespace() && !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            Some(" ")
+        } else {
+            None
+        };
+        if let Some(r) = replacement {
+            if run_start < at {
+                emit(Span::new(run_start, at), &text[run_start..at]);
+            }
+            emit(Span::new(at, at + c.len_utf8()), r);
+            run_start = at + c.len_utf8();
+        }
+    }
+    if run_start < span.end {
+        emit(Span::new(run_start, span.end), &text[run_start..span.end]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfd_any_mark_order_gives_nfc() {
+        assert_eq!(key("Vie\u{323}\u{302}t"), "việt");
+        assert_eq!(key("Vie\u{302}\u{323}t"), "việt");
+        assert_eq!(key("Việt"), "việt");
+    }
+
+    #[test]
+    fn invisibles_and_eth() {
+        assert_eq!(key("Vi\u{200B}ệt"), "việt");
+        assert_eq!(key("Nguy\u{AD}ễn"), "nguyễn");
+        assert_eq!(key("Ðại"), "đại");
+        // An eth in a foreign word stays an eth.
+        assert_eq!(key("Ðórður"), "ðórður");
+    }
+
+    #[test]
+    fn normalize_text() {
+        let o = NormalizeOptions::default();
+        assert_eq!(normalize("Hoà bình\u{A0}và  khoẻ.\n", &o).text, "Hòa bình và  khỏe.\n");
+        assert_eq!(normalize("ngừơi Ðà Nẵng", &o).text, "người Đà Nẵng");
+        let strip = NormalizeOptions { strip_diacritics: true, ..o };
+        assert_eq!(normalize("Đại Việt hòa bình", &strip).text, "Dai Viet hoa binh");
+        let keep = NormalizeOptions { tone_style: ToneStyle::Keep, ..o };
+        assert_eq!(normalize("hoà hòa", &keep).text, "hoà hòa");
+    }
+
+    #[test]
+    fn alignment_maps_back() {
+        let input = "A\u{200B}B Ho\u{300}a";
+        let out = normalize(input, &NormalizeOptions::default());
+        assert_eq!(out.text, "AB Hòa");
+        let s = out.text.find("Hòa").unwrap();
+        assert_eq!(&input[out.to_original(Span::new(s, out.text.len()))], "Ho\u{300}a");
+        assert_eq!(out.to_original(Span::new(0, out.text.len())), Span::new(0, input.len()));
+    }
+}

@@ -1,0 +1,224 @@
+//! Sentence boundaries over tokens.
+//!
+//! A sentence ends after `.`, `!`, `?` or an ellipsis (plus any closing quotes and brackets)
+//! when what follows looks like a sentence start, and at a line break that ends a line which
+//! was not wrapped. Text copied from PDFs wraps lines in the middle of phrases (`khổng \n\nlồ`,
+//! `Hoa Kỳ và \n\nTrung Quốc`), so a line break alone is not a boundary. We tell a wrapped line
+//! from a line that ends a title or a paragraph by its length: a line shorter than 60% of the
+//! document's longest line is not a wrapped one. A line break before a lower-case letter never
+//! ends a sentence.
+//!
+//! Not boundaries: decimals and abbreviations (the tokenizer keeps them whole), the dot of an
+//! initial (`Robert H. McNaught`), the number of a numbered heading (`1. THỐNG TRỊ`), and an
+//! ellipsis inside a list (`Tencent, Megvil... và`). A numbered or all-caps heading ending in a
+//! colon (`1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:`) is a sentence of its own.
+
+use crate::span::Span;
+use crate::token::{Token, TokenKind, may_end_sentence};
+use std::ops::Range;
+
+/// One sentence: a span of the original text and the tokens it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sentence {
+    /// From the start of its first token to the end of its last.
+    pub span: Span,
+    /// Index range into the document's tokens.
+    pub tokens: Range<usize>,
+}
+
+fn is_closing(s: &str) -> bool {
+    matches!(s, ")" | "]" | "}" | "”" | "’" | "»" | "'" | "\"" | "›" | "」" | "』" | "）")
+}
+
+fn first_char(s: &str) -> char {
+    s.chars().next().unwrap_or(' ')
+}
+
+/// Whether the token may begin a sentence after a full stop.
+fn starts_sentence(text: &str, t: &Token) -> bool {
+    let c = first_char(&text[t.span]);
+    if c.is_lowercase() {
+        return false;
+    }
+    match t.kind {
+        TokenKind::Punct => matches!(
+            &text[t.span],
+            "\"" | "“" | "'" | "‘" | "(" | "[" | "«" | "-" | "–" | "—" | "•" | "*" | "…" | "..."
+        ),
+        _ => true,
+    }
+}
+
+/// Length in chars of the longest line; lines shorter than 60% of it are not wrapped.
+fn longest_line(text: &str) -> usize {
+    text.split('\n').map(|l| l.trim().chars().count()).max().unwrap_or(0)
+}
+
+fn line_of(text: &str, at: usize) -> &str {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    text[start..end].trim()
+}
+
+/// Splits the tokens of `text` into sentences.
+pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    if tokens.is_empty() {
+        return out;
+    }
+    let mut wrap_width: Option<usize> = None;
+    let mut start = 0;
+    let mut open_quote = false;
+    let mut k = 0;
+    while k < tokens.len() {
+        let t = &tokens[k];
+        let s = &text[t.span];
+        if s == "\"" {
+            open_quote = !open_quote;
+        }
+        let mut end = k; // last token of the sentence if it ends here
+        let boundary = if let Some(next) = tokens.get(k + 1) {
+            let gap = &text[t.span.end..next.span.start];
+            let line_break = gap.contains('\n');
+            if t.kind == TokenKind::Punct && matches!(first_char(s), '.' | '!' | '?' | '…') {
+                // Take closing quotes and brackets into this sentence.
+                while let Some(n) = tokens.get(end + 1) {
+                    let ns = &text[n.span];
+                    if !is_closing(ns) || (ns == "\"" && !open_quote) {
+                        break;
+                    }
+                    if ns == "\"" {
+                        open_quote = false;
+                    }
+                    end += 1;
+                }
+                match tokens.get(end + 1) {
+                    None => true,
+                    Some(n) => {
+                        let prev = (k > start).then(|| &tokens[k - 1]);
+                        let ellipsis = s.starts_with("..") || s == "…";
+                        let initial = s == "."
+                            && prev.is_some_and(|p| {
+                                let ps = &text[p.span];
+                                ps.chars().count() == 1 && first_char(ps).is_uppercase()
+                            });
+                        let heading_number = s == "."
+                            && k == start + 1
+                            && prev.is_some_and(|p| p.kind == TokenKind::Number);
+                        if initial || heading_number {
+                            false
+                        } else if ellipsis {
+                            first_char(&text[n.span]).is_uppercase()
+                        } else {
+                            starts_sentence(text, n)
+                        }
+                    }
+                }
+            } else if t.kind == TokenKind::Abbreviation && may_end_sentence(s) {
+                starts_sentence(text, next) && first_char(&text[next.span]).is_uppercase()
+            } else if s == ":" || s == "：" {
+                let upper_next = first_char(&text[next.span]).is_uppercase();
+                (upper_next && is_heading(text, &tokens[start..k]))
+                    || (line_break && starts_sentence(text, next))
+            } else if line_break {
+                let c = first_char(&text[next.span]);
+                let next_is_item = matches!(&text[next.span], "-" | "–" | "•" | "*" | "+")
+                    || (next.kind == TokenKind::Number
+                        && tokens.get(k + 2).is_some_and(|n2| matches!(&text[n2.span], "." | ")")));
+                if c.is_lowercase() || matches!(s, "," | ";" | "(" | "-" | "–") {
+                    false
+                } else if next_is_item {
+                    true
+                } else if starts_sentence(text, next) {
+                    let w = *wrap_width.get_or_insert_with(|| longest_line(text));
+                    let line = line_of(text, t.span.start).chars().count();
+                    line * 10 < w * 6
+                } else {
+                    false
+                }
+            } else {
+                false
+            }
+        } else {
+            true
+        };
+        if boundary {
+            out.push(Sentence {
+                span: Span::new(tokens[start].span.start, tokens[end].span.end),
+                tokens: start..end + 1,
+            });
+            start = end + 1;
+            open_quote = false;
+        }
+        k = end + 1;
+    }
+    if start < tokens.len() {
+        out.push(Sentence {
+            span: Span::new(tokens[start].span.start, tokens[tokens.len() - 1].span.end),
+            tokens: start..tokens.len(),
+        });
+    }
+    out
+}
+
+/// A heading: starts with a number and a dot, or most of its letters are capitals.
+fn is_heading(text: &str, tokens: &[Token]) -> bool {
+    if tokens.len() >= 2
+        && tokens[0].kind == TokenKind::Number
+        && matches!(&text[tokens[1].span], "." | ")")
+    {
+        return true;
+    }
+    let (mut words, mut caps) = (0, 0);
+    for t in tokens.iter().filter(|t| t.kind.is_wordlike()) {
+        words += 1;
+        if text[t.span].chars().all(|c| !c.is_lowercase()) {
+            caps += 1;
+        }
+    }
+    words >= 2 && caps * 4 >= words * 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::tokenize;
+
+    fn sents(text: &str) -> Vec<&str> {
+        let mut tokens = Vec::new();
+        let mut norms = String::new();
+        tokenize(text, &mut tokens, &mut norms);
+        split(text, &tokens).iter().map(|s| &text[s.span]).collect()
+    }
+
+    #[test]
+    fn basic() {
+        assert_eq!(sents("Tôi đi. Anh về! Ai? Được."), ["Tôi đi.", "Anh về!", "Ai?", "Được."]);
+        assert_eq!(sents("Giá 4.5 triệu. Xong"), ["Giá 4.5 triệu.", "Xong"]);
+        assert_eq!(sents("Ở TP. Hồ Chí Minh có PGS.TS. Lan."), ["Ở TP. Hồ Chí Minh có PGS.TS. Lan."]);
+        assert_eq!(sents("Sách, vở v.v. Sau đó"), ["Sách, vở v.v.", "Sau đó"]);
+        assert_eq!(sents("Robert H. McNaught ở Úc."), ["Robert H. McNaught ở Úc."]);
+    }
+
+    #[test]
+    fn quotes_and_ellipses() {
+        assert_eq!(sents("\" Nhìn chung, AI\". Trung Quốc"), ["\" Nhìn chung, AI\".", "Trung Quốc"]);
+        assert_eq!(sents("Anh nói: “Đi đi.” Rồi về."), ["Anh nói: “Đi đi.”", "Rồi về."]);
+        assert_eq!(sents("như Baidu, Megvil... và nhiều"), ["như Baidu, Megvil... và nhiều"]);
+        assert_eq!(sents("Chờ... Rồi"), ["Chờ...", "Rồi"]);
+    }
+
+    #[test]
+    fn headings_and_line_breaks() {
+        let t = "một số lý do \n\nsau:  \n\n1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH: Cả Trung Quốc và Hoa Kỳ đã";
+        assert_eq!(
+            sents(t),
+            ["một số lý do \n\nsau:", "1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:", "Cả Trung Quốc và Hoa Kỳ đã"]
+        );
+        let wrapped = "Đây là một dòng khá dài được ngắt giữa chừng ở Hoa Kỳ và \n\nTrung Quốc cũng vậy.";
+        assert_eq!(sents(wrapped), [wrapped]);
+        let title = "Trí tuệ nhân tạo\nHà Nội là thủ đô của Việt Nam, một đất nước đẹp và dài.";
+        assert_eq!(sents(title), ["Trí tuệ nhân tạo", "Hà Nội là thủ đô của Việt Nam, một đất nước đẹp và dài."]);
+        assert_eq!(sents("Các hãng:\n- Google\n- Baidu"), ["Các hãng:", "- Google", "- Baidu"]);
+    }
+}

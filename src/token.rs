@@ -1,0 +1,517 @@
+//! Tokens: syllables, foreign words, numbers, punctuation, symbols, URLs, emails, abbreviations.
+//!
+//! Vietnamese separates syllables with spaces, so most tokens are whitespace-delimited, but a
+//! token is not a whitespace chunk: `NVIDIA,` is a name and a comma, while `GPT-3`, `TP.HCM`,
+//! `v.v.`, `12/3/2024`, `2.000`, `4,5%`, `COVID-19` and a URL are one token each. The rules:
+//!
+//! - A *run* of letters, digits and combining marks may continue across one connector char when
+//!   the chars around it say so: `.` between digits, or after an all-caps or one- or two-letter
+//!   segment (`TP.HCM`, `v.v`, `H.T.P`), or before a lower-case ASCII letter (`google.com`);
+//!   `,` and `:` between digits; `/` between digits; `-` and `_` between any alphanumerics;
+//!   an apostrophe between letters; `&` between capitals.
+//! - A run followed by `.` keeps the dot when it is a known abbreviation (`TP.`, `PGS.TS.`) or
+//!   made of one-letter segments (`v.v.`); a number keeps a following `%`.
+//! - URLs (`http://`, `https://`, `www.`) and e-mail addresses are taken whole, without the
+//!   punctuation that ends the sentence around them.
+//! - Invisible characters inside a run are kept inside the token (and dropped from its key),
+//!   unless both sides are Vietnamese syllables that do not form one together: then the
+//!   invisible char separates them, as a space would.
+//! - Any other char is punctuation or a symbol; `...`, `!!` and `?!` stay together.
+
+use crate::normalize::{is_invisible, key_into};
+use crate::span::Span;
+use serde::{Deserialize, Serialize};
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// A well-formed Vietnamese syllable (`người`, `Hoa`, `AI`).
+    Syllable,
+    /// Letters that do not form a Vietnamese syllable (`Google`, `GPT-3`, `iFlytek`).
+    Foreign,
+    /// Digits, with separators and a percent sign (`2.000`, `4,5%`, `12/3/2024`).
+    Number,
+    /// Punctuation (`,`, `...`, `“`).
+    Punct,
+    /// Any other symbol (`$`, `+`, emoji).
+    Symbol,
+    /// A web address.
+    Url,
+    /// An e-mail address.
+    Email,
+    /// An abbreviation with dots (`TP.HCM`, `v.v.`, `PGS.TS.`).
+    Abbreviation,
+}
+
+impl TokenKind {
+    /// The name used in JSON (`syllable`, `foreign`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Syllable => "syllable",
+            TokenKind::Foreign => "foreign",
+            TokenKind::Number => "number",
+            TokenKind::Punct => "punct",
+            TokenKind::Symbol => "symbol",
+            TokenKind::Url => "url",
+            TokenKind::Email => "email",
+            TokenKind::Abbreviation => "abbreviation",
+        }
+    }
+
+    /// Whether the token is made of letters (a syllable, foreign word or abbreviation).
+    pub fn is_wordlike(self) -> bool {
+        matches!(self, TokenKind::Syllable | TokenKind::Foreign | TokenKind::Abbreviation)
+    }
+}
+
+/// One token of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Where the token is in the original text.
+    pub span: Span,
+    /// What it is.
+    pub kind: TokenKind,
+    /// Where its key is in the document's key buffer (see [`crate::Document::norm`]).
+    pub(crate) norm: Span,
+}
+
+/// Abbreviations that keep a following dot (compared case-sensitively, without the dot).
+const ABBREVIATIONS: &[&str] = &[
+    "TP", "Tp", "tp", "PGS", "GS", "TS", "ThS", "Th.S", "BS", "KS", "NXB", "TT", "Mr", "Mrs",
+    "Ms", "Dr", "Prof", "St", "vs", "etc", "Inc", "Ltd", "Corp", "Jr", "Sr", "PGS.TS", "GS.TS",
+    "TS.BS", "Ths", "tr", "Q", "P", "TX", "UBND", "HĐND", "Co",
+];
+
+/// Abbreviations after which a sentence may end (`... v.v. Sau đó`).
+pub(crate) fn may_end_sentence(abbr: &str) -> bool {
+    matches!(abbr, "v.v." | "etc." | "v.v.v." | "Inc." | "Ltd." | "Corp." | "Co.")
+}
+
+#[inline]
+fn is_alnum(c: char) -> bool {
+    c.is_alphanumeric() || (!c.is_ascii() && unicode_normalization::char::is_combining_mark(c))
+}
+
+/// Punctuation outside ASCII that Vietnamese text uses; every other non-alphanumeric,
+/// non-space char is a symbol.
+fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
+    }
+    matches!(
+        c,
+        '“' | '”' | '‘' | '’' | '«' | '»' | '…' | '–' | '—' | '‐' | '‑' | '‒' | '―' | '•' | '·'
+            | '¡' | '¿' | '、' | '。' | '「' | '」' | '『' | '』' | '【' | '】' | '〈' | '〉'
+            | '《' | '》' | '¶' | '§' | '′' | '″' | '‹' | '›' | '„' | '‚' | '〔' | '〕' | '！'
+            | '？' | '，' | '：' | '；' | '（' | '）'
+    )
+}
+
+/// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`.
+pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
+    Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new() }.run();
+}
+
+struct Tokenizer<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    tokens: &'a mut Vec<Token>,
+    norms: &'a mut String,
+    scratch: Vec<char>,
+}
+
+impl Tokenizer<'_> {
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.text.get(i..).and_then(|s| s.chars().next())
+    }
+
+    fn push(&mut self, start: usize, end: usize, kind: TokenKind) {
+        let s = &self.text[start..end];
+        let k0 = self.norms.len();
+        let kind = match kind {
+            TokenKind::Syllable => {
+                if key_into(s, true, &mut self.scratch, self.norms) {
+                    TokenKind::Syllable
+                } else {
+                    TokenKind::Foreign
+                }
+            }
+            k => {
+                key_into(s, false, &mut self.scratch, self.norms);
+                k
+            }
+        };
+        self.tokens.push(Token {
+            span: Span::new(start, end),
+            kind,
+            norm: Span::new(k0, self.norms.len()),
+        });
+    }
+
+    fn run(&mut self) {
+        let len = self.text.len();
+        let mut i = 0;
+        while i < len {
+            let c = self.char_at(i).expect("in bounds");
+            let cl = c.len_utf8();
+            if c.is_whitespace() || is_invisible(c) {
+                i += cl;
+            } else if is_alnum(c) {
+                i = self.word_run(i);
+            } else if is_punct(c) {
+                let mut end = i + cl;
+                if matches!(c, '.' | '!' | '?') {
+                    while end < len && matches!(self.bytes[end], b'.' | b'!' | b'?') {
+                        end += 1;
+                    }
+                }
+                self.push(i, end, TokenKind::Punct);
+                i = end;
+            } else {
+                let end = self.symbol_end(i + cl);
+                self.push(i, end, TokenKind::Symbol);
+                i = end;
+            }
+        }
+    }
+
+    /// Extends a symbol over combining marks, variation selectors, skin tones and ZWJ
+    /// sequences, so an emoji is one token.
+    fn symbol_end(&self, mut end: usize) -> usize {
+        while let Some(c) = self.char_at(end) {
+            let joins = unicode_normalization::char::is_combining_mark(c)
+                || matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{E0020}'..='\u{E007F}');
+            if joins {
+                end += c.len_utf8();
+            } else if c == '\u{200D}' {
+                end += c.len_utf8();
+                if let Some(n) = self.char_at(end)
+                    && !n.is_whitespace()
+                {
+                    end += n.len_utf8();
+                }
+            } else {
+                break;
+            }
+        }
+        end
+    }
+
+    fn starts_url(&self, i: usize) -> bool {
+        let rest = &self.bytes[i..];
+        let prefix = |p: &[u8]| rest.len() > p.len() && rest[..p.len()].eq_ignore_ascii_case(p);
+        (prefix(b"http://") || prefix(b"https://") || prefix(b"www."))
+            && (i == 0 || !is_alnum(self.text[..i].chars().next_back().unwrap_or(' ')))
+    }
+
+    fn url_end(&self, i: usize) -> usize {
+        let mut end = i;
+        let mut parens = 0i32;
+        for (k, c) in self.text[i..].char_indices() {
+            if c.is_whitespace() || matches!(c, '<' | '>' | '"' | '“' | '”') {
+                break;
+            }
+            match c {
+                '(' => parens += 1,
+                ')' => parens -= 1,
+                _ => {}
+            }
+            end = i + k + c.len_utf8();
+        }
+        // Sentence punctuation after a URL is not part of it; a `)` is, when it closes a `(`.
+        while end > i {
+            let c = self.text[..end].chars().next_back().expect("non-empty");
+            let trim = match c {
+                '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '’' | ']' | '}' | '»' => true,
+                ')' => parens < 0,
+                _ => false,
+            };
+            if !trim {
+                break;
+            }
+            if c == ')' {
+                parens += 1;
+            }
+            end -= c.len_utf8();
+        }
+        end
+    }
+
+    /// If an e-mail address starts at `i`, returns its end.
+    fn email_end(&self, i: usize) -> Option<usize> {
+        let b = self.bytes;
+        let local = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+        let mut j = i;
+        while j < b.len() && local(b[j]) {
+            j += 1;
+        }
+        if j == i || j >= b.len() || b[j] != b'@' {
+            return None;
+        }
+        let dom_start = j + 1;
+        let mut k = dom_start;
+        let mut last_dot = None;
+        while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
+            if b[k] == b'.' {
+                last_dot = Some(k);
+            }
+            k += 1;
+        }
+        while k > dom_start && b[k - 1] == b'.' {
+            k -= 1;
+        }
+        match last_dot {
+            Some(d) if d > dom_start && d + 1 < k => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Scans a run of alphanumerics with connectors starting at `i`; pushes its token(s) and
+    /// returns where scanning goes on.
+    fn word_run(&mut self, i: usize) -> usize {
+        if (self.bytes[i] | 0x20 == b'h' || self.bytes[i] | 0x20 == b'w') && self.starts_url(i) {
+            let end = self.url_end(i);
+            self.push(i, end, TokenKind::Url);
+            return end;
+        }
+        if self.bytes[i].is_ascii_alphanumeric()
+            && let Some(end) = self.email_end(i)
+        {
+            self.push(i, end, TokenKind::Email);
+            return end;
+        }
+        let len = self.text.len();
+        let mut j = i;
+        let mut seg = Segment::default();
+        let mut connectors = false;
+        let mut has_letter = false;
+        let mut has_invisible = false;
+        let mut dots_between_letters = false;
+        let mut all_segments_short = true;
+        while j < len {
+            let c = self.char_at(j).expect("in bounds");
+            if is_alnum(c) {
+                seg.add(c);
+                has_letter |= c.is_alphabetic();
+                j += c.len_utf8();
+                continue;
+            }
+            if is_invisible(c) {
+                // Provisionally inside the run when a letter follows; see `split_invisibles`.
+                match self.char_at(j + c.len_utf8()) {
+                    Some(n) if is_alnum(n) || is_invisible(n) => {
+                        has_invisible = true;
+                        j += c.len_utf8();
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
+            let Some(next) = self.char_at(j + c.len_utf8()) else { break };
+            if !is_alnum(next) {
+                break;
+            }
+            let prev_digit = seg.last.is_some_and(|p| p.is_ascii_digit());
+            let next_digit = next.is_ascii_digit();
+            let join = match c {
+                '.' => {
+                    (prev_digit && next_digit)
+                        || (!seg.digits_only()
+                            && (seg.all_upper() || seg.chars <= 2 || (seg.ascii && next.is_ascii_lowercase())))
+                }
+                ',' | ':' | '/' => prev_digit && next_digit,
+                '-' | '_' => true,
+                '\'' | '’' => seg.letters > 0 && next.is_alphabetic(),
+                '&' => seg.all_upper() && next.is_uppercase(),
+                _ => false,
+            };
+            if !join {
+                break;
+            }
+            if c == '.' && !prev_digit {
+                dots_between_letters = true;
+            }
+            all_segments_short &= seg.chars <= 1;
+            connectors = true;
+            seg = Segment::default();
+            j += c.len_utf8();
+        }
+        let mut end = j;
+        let run = &self.text[i..end];
+        let kind = if !has_letter {
+            if self.bytes.get(end) == Some(&b'%') {
+                end += 1;
+            }
+            TokenKind::Number
+        } else if dots_between_letters {
+            TokenKind::Abbreviation
+        } else if connectors {
+            TokenKind::Foreign
+        } else {
+            TokenKind::Syllable
+        };
+        // A following dot belongs to an abbreviation (`TP.`, `v.v.`), not to the sentence.
+        let mut kind = kind;
+        if has_letter && self.bytes.get(end) == Some(&b'.') {
+            let after = self.char_at(end + 1);
+            let dot_free = after.is_none_or(|a| !is_alnum(a) && a != '.');
+            let single_letters = dots_between_letters && all_segments_short && seg.chars <= 1;
+            if dot_free && (single_letters || ABBREVIATIONS.contains(&run)) {
+                end += 1;
+                kind = TokenKind::Abbreviation;
+            }
+        }
+        if has_invisible && kind == TokenKind::Syllable {
+            self.split_invisibles(i, end);
+        } else {
+            self.push(i, end, kind);
+        }
+        end
+    }
+
+    /// Pushes a letter run that contains invisible chars: one token, unless the invisible
+    /// char stands between two syllables that are not one syllable together.
+    fn split_invisibles(&mut self, start: usize, end: usize) {
+        let mut piece_start = start;
+        let mut pos = start;
+        let text = self.text;
+        for (k, c) in text[start..end].char_indices() {
+            let at = start + k;
+            if !is_invisible(c) {
+                continue;
+            }
+            if at > pos {
+                let left = &text[piece_start..at];
+                let right_end = text[at..end]
+                    .char_indices()
+                    .skip(1)
+                    .find(|&(_, c)| is_invisible(c))
+                    .map_or(end, |(k2, _)| at + k2);
+                let right = &text[at + c.len_utf8()..right_end];
+                let glued: String = format!("{left}{right}");
+                let sep = crate::syllable::is_vietnamese(&crate::normalize::key(left))
+                    && crate::syllable::is_vietnamese(&crate::normalize::key(right))
+                    && !crate::syllable::is_vietnamese(&crate::normalize::key(&glued));
+                if sep {
+                    self.push(piece_start, at, TokenKind::Syllable);
+                    piece_start = at + c.len_utf8();
+                }
+            }
+            pos = at + c.len_utf8();
+        }
+        if piece_start < end {
+            // Leading invisibles are not part of the token.
+            let trimmed = text[piece_start..end].trim_start_matches(is_invisible);
+            self.push(end - trimmed.len(), end, TokenKind::Syllable);
+        }
+    }
+}
+
+/// What the tokenizer knows about the segment of a run since its last connector.
+#[derive(Default)]
+struct Segment {
+    chars: usize,
+    letters: usize,
+    upper: usize,
+    digits: usize,
+    ascii: bool,
+    last: Option<char>,
+}
+
+impl Segment {
+    fn add(&mut self, c: char) {
+        if self.chars == 0 {
+            self.ascii = true;
+        }
+        self.chars += 1;
+        self.ascii &= c.is_ascii();
+        if c.is_alphabetic() {
+            self.letters += 1;
+            if c.is_uppercase() {
+                self.upper += 1;
+            }
+        } else if c.is_ascii_digit() {
+            self.digits += 1;
+        }
+        self.last = Some(c);
+    }
+    fn all_upper(&self) -> bool {
+        self.letters > 0 && self.upper == self.letters
+    }
+    fn digits_only(&self) -> bool {
+        self.letters == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<(&str, TokenKind)> {
+        let mut tokens = Vec::new();
+        let mut norms = String::new();
+        tokenize(text, &mut tokens, &mut norms);
+        tokens.iter().map(|t| (&text[t.span], t.kind)).collect()
+    }
+
+    fn one(text: &str, kind: TokenKind) {
+        assert_eq!(toks(text), vec![(text, kind)], "{text:?}");
+    }
+
+    use TokenKind::*;
+
+    #[test]
+    fn single_tokens() {
+        one("GPT-3", Foreign);
+        one("TP.HCM", Abbreviation);
+        one("v.v.", Abbreviation);
+        one("PGS.TS.", Abbreviation);
+        one("H.T.P", Abbreviation);
+        one("12/3/2024", Number);
+        one("2.000", Number);
+        one("4,5%", Number);
+        one("COVID-19", Foreign);
+        one("iFlytek", Foreign);
+        one("https://vi.wikipedia.org/wiki/Hà_Nội", Url);
+        one("lienhe@vita.vn", Email);
+        one("người", Syllable);
+        one("Nguo\u{302}\u{300}n", Syllable);
+        one("AT&T", Foreign);
+        one("👍🏽", Symbol);
+    }
+
+    #[test]
+    fn punctuation_is_split() {
+        assert_eq!(toks("NVIDIA ,"), vec![("NVIDIA", Foreign), (",", Punct)]);
+        assert_eq!(toks("Baidu, Alibaba"), vec![("Baidu", Foreign), (",", Punct), ("Alibaba", Foreign)]);
+        assert_eq!(toks("Megvil..."), vec![("Megvil", Foreign), ("...", Punct)]);
+        assert_eq!(
+            toks("(xem https://a.vn/x.)"),
+            vec![("(", Punct), ("xem", Syllable), ("https://a.vn/x", Url), (".", Punct), (")", Punct)]
+        );
+        assert_eq!(toks("năm 2024."), vec![("năm", Syllable), ("2024", Number), (".", Punct)]);
+        assert_eq!(toks("Nội.Sau"), vec![("Nội", Syllable), (".", Punct), ("Sau", Syllable)]);
+        assert_eq!(toks("và/hoặc"), vec![("và", Syllable), ("/", Punct), ("hoặc", Syllable)]);
+        assert_eq!(toks("1. THỐNG"), vec![("1", Number), (".", Punct), ("THỐNG", Syllable)]);
+    }
+
+    #[test]
+    fn invisibles_never_split_or_glue() {
+        assert_eq!(toks("Vi\u{200B}ệt"), vec![("Vi\u{200B}ệt", Syllable)]);
+        assert_eq!(toks("Hà\u{200B}Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
+        assert_eq!(toks("Hà\u{200B} Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
+        assert_eq!(toks("Hà\u{A0}Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
+        assert_eq!(toks("\u{FEFF}Hà"), vec![("Hà", Syllable)]);
+    }
+
+    #[test]
+    fn keys() {
+        let mut tokens = Vec::new();
+        let mut norms = String::new();
+        tokenize("Hoà NGỪƠI 4,5%", &mut tokens, &mut norms);
+        let keys: Vec<&str> = tokens.iter().map(|t| &norms[t.norm]).collect();
+        assert_eq!(keys, ["hòa", "người", "4,5%"]);
+    }
+}
