@@ -26,8 +26,8 @@ enum Command {
         #[command(flatten)]
         common: Common,
         /// Layers to emit, comma-separated: sentences,tokens,words,entities,keywords.
-        #[arg(long, value_name = "LIST")]
-        layers: Option<String>,
+        #[arg(long, value_name = "LIST", value_parser = Layers::parse)]
+        layers: Option<Layers>,
     },
     /// Print the normalized text.
     Normalize {
@@ -124,10 +124,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<RunSummary> {
     match cli.command {
         Command::Annotate { common, layers } => {
-            let layers = match layers {
-                Some(l) => Layers::parse(&l).map_err(|e| usage(&e))?,
-                None => Layers::default(),
-            };
+            let layers = layers.unwrap_or_default();
             let pipeline = Pipeline::new().with_layers(layers);
             let offsets = common.offsets();
             drive(&common, |doc, out| {
@@ -165,10 +162,6 @@ fn run(cli: Cli) -> Result<RunSummary> {
             })
         }
     }
-}
-
-fn usage(msg: &str) -> anyhow::Error {
-    anyhow::anyhow!("{msg}\nhint: run `vita --help` for usage")
 }
 
 fn parse_span(s: &str) -> Result<(usize, usize)> {

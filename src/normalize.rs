@@ -115,12 +115,16 @@ pub(crate) fn key_into(
 pub fn key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut scratch = Vec::new();
-    for (i, part) in s.split(|c: char| c.is_whitespace()).filter(|p| !p.is_empty()).enumerate() {
-        if i > 0 {
+    for part in s.split(|c: char| c.is_whitespace()) {
+        let before = out.len();
+        if before > 0 {
             out.push(' ');
         }
         let maybe = part.chars().all(|c| c.is_alphabetic() || is_mark_or_invisible(c));
         key_into(part, maybe, &mut scratch, &mut out);
+        if out.len() == before + usize::from(before > 0) {
+            out.truncate(before); // nothing visible in this part
+        }
     }
     out
 }

@@ -148,7 +148,10 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                 tokens: start..end + 1,
             });
             start = end + 1;
-            open_quote = false;
+            // A quotation may hold several sentences, but not several paragraphs.
+            if tokens.get(start).is_some_and(|n| text[tokens[end].span.end..n.span.start].contains('\n')) {
+                open_quote = false;
+            }
         }
         k = end + 1;
     }
@@ -206,6 +209,7 @@ mod tests {
         assert_eq!(sents("Anh nói: “Đi đi.” Rồi về."), ["Anh nói: “Đi đi.”", "Rồi về."]);
         assert_eq!(sents("như Baidu, Megvil... và nhiều"), ["như Baidu, Megvil... và nhiều"]);
         assert_eq!(sents("Chờ... Rồi"), ["Chờ...", "Rồi"]);
+        assert_eq!(sents("Ông nói: \"Tôi đi. Anh về.\" Xong."), ["Ông nói: \"Tôi đi.", "Anh về.\"", "Xong."]);
     }
 
     #[test]

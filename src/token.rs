@@ -252,18 +252,15 @@ impl Tokenizer<'_> {
         }
         let dom_start = j + 1;
         let mut k = dom_start;
-        let mut last_dot = None;
         while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
-            if b[k] == b'.' {
-                last_dot = Some(k);
-            }
             k += 1;
         }
         while k > dom_start && b[k - 1] == b'.' {
             k -= 1;
         }
-        match last_dot {
-            Some(d) if d > dom_start && d + 1 < k => Some(k),
+        // The domain needs a dot with something on both sides.
+        match b[dom_start..k].iter().rposition(|&c| c == b'.') {
+            Some(d) if d > 0 => Some(k),
             _ => None,
         }
     }
@@ -476,6 +473,7 @@ mod tests {
         one("iFlytek", Foreign);
         one("https://vi.wikipedia.org/wiki/Hà_Nội", Url);
         one("lienhe@vita.vn", Email);
+        assert_eq!(toks("tại a.b@c.vn."), vec![("tại", Syllable), ("a.b@c.vn", Email), (".", Punct)]);
         one("người", Syllable);
         one("Nguo\u{302}\u{300}n", Syllable);
         one("AT&T", Foreign);

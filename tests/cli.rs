@@ -1,0 +1,156 @@
+//! Runs the built `vita` binary.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn vita(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vita"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut si = child.stdin.take().unwrap();
+        if let Some(data) = stdin {
+            let _ = si.write_all(data); // the process may exit before reading it
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("vita-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn annotate_corpus_directory() {
+    let o = vita(&["annotate", "-q", "corpus/"], None);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let recs: Vec<common::Record> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let txt = common::corpus_files().len();
+    assert!(recs.len() >= txt, "one record per document");
+    assert!(recs.iter().any(|r| r.id == "corpus/ai-my-trung-quoc-essay.txt"));
+}
+
+#[test]
+fn threads_do_not_change_output() {
+    let a = vita(&["annotate", "-q", "-j", "1", "corpus/"], None);
+    let b = vita(&["annotate", "-q", "-j", "2", "corpus/"], None);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn byte_offsets_and_layers() {
+    let o = vita(&["annotate", "--offsets", "byte", "--layers", "tokens"], Some("Hà Nội".as_bytes()));
+    let rec: common::Record = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(rec.sentences.is_none() && rec.words.is_none());
+    let toks = rec.tokens.unwrap();
+    assert_eq!((toks[1].start, toks[1].end), (4, 9));
+    assert_eq!(rec.id, "<stdin>");
+}
+
+#[test]
+fn jsonl_input() {
+    let input = "{\"id\": \"a\", \"text\": \"Xin chào.\"}\n\n{\"text\": \"Hà Nội\"}\n";
+    let o = vita(&["annotate", "--input-format", "jsonl"], Some(input.as_bytes()));
+    assert!(o.status.success());
+    let ids: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<common::Record>(l).unwrap().id)
+        .collect();
+    assert_eq!(ids, ["a", "<stdin>#3"]);
+}
+
+#[test]
+fn bad_utf8_is_reported_and_others_still_annotated() {
+    let d = tmpdir("utf8");
+    std::fs::write(d.join("a.txt"), "Một.").unwrap();
+    std::fs::write(d.join("b.txt"), b"ab\xff\xfe").unwrap();
+    std::fs::write(d.join("c.txt"), "Hai.").unwrap();
+    std::fs::write(d.join("empty.txt"), "").unwrap();
+    let o = vita(&["annotate", "-q", d.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("b.txt: not UTF-8 (byte offset 2)"), "{err}");
+    let recs: Vec<common::Record> =
+        stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(recs.len(), 3);
+    let empty = recs.iter().find(|r| r.id.ends_with("empty.txt")).unwrap();
+    assert!(empty.tokens.as_ref().unwrap().is_empty() && empty.sentences.as_ref().unwrap().is_empty());
+    let lossy = vita(&["annotate", "-q", "--lossy", d.join("b.txt").to_str().unwrap()], None);
+    assert_eq!(lossy.status.code(), Some(0));
+    assert!(stdout(&lossy).contains("ab\u{FFFD}\u{FFFD}"));
+}
+
+#[test]
+fn missing_file_and_usage_errors() {
+    let o = vita(&["annotate", "no/such/file.txt"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("vita: no/such/file.txt:"));
+    let u = vita(&["annotate", "--offsets", "words"], None);
+    assert_eq!(u.status.code(), Some(1));
+    let l = vita(&["annotate", "--layers", "nope"], Some(b"x"));
+    assert_eq!(l.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&l.stderr).contains("unknown layer 'nope'"));
+}
+
+#[test]
+fn normalize_command() {
+    let o = vita(&["normalize"], Some("Hoà bình, khoẻ, qủa\n".as_bytes()));
+    assert_eq!(stdout(&o), "Hòa bình, khỏe, quả\n");
+    let o = vita(&["normalize", "--tone-style", "modern"], Some("hòa khỏe thủy\n".as_bytes()));
+    assert_eq!(stdout(&o), "hoà khoẻ thuỷ\n");
+    let o = vita(&["normalize", "--strip-diacritics"], Some("Đại Việt hòa bình".as_bytes()));
+    assert_eq!(stdout(&o), "Dai Viet hoa binh");
+    let o = vita(&["normalize", "--map", "5:8"], Some("Nước Ho\u{300}a".as_bytes()));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["text"], "Hòa");
+    assert_eq!(v["original"], "Ho\u{300}a");
+    assert_eq!(v["input"], serde_json::json!([5, 9]));
+}
+
+#[test]
+fn segment_command_keeps_characters() {
+    let input = "Trung Quốc và Hoa Kỳ.\nHai câu.";
+    let o = vita(&["segment"], Some(input.as_bytes()));
+    let out = stdout(&o);
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '_').collect::<String>();
+    assert_eq!(strip(&out), strip(input));
+    assert_eq!(out.lines().count(), 2);
+}
+
+#[test]
+fn closed_pipe_exits_quietly() {
+    let big: String = "Hà Nội là thủ đô. ".repeat(20_000);
+    let d = tmpdir("pipe");
+    for i in 0..20 {
+        std::fs::write(d.join(format!("{i:02}.txt")), &big).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vita"))
+        .args(["annotate", "-q", d.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut so = child.stdout.take().unwrap();
+    let mut buf = [0u8; 100];
+    std::io::Read::read_exact(&mut so, &mut buf).unwrap();
+    drop(so);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}
