@@ -1,1 +1,109 @@
-fn main(){}
+//! Criterion benches: one group per stage, end to end, and 1 thread vs all cores.
+//!
+//! Input: `$VITA_BENCH_FILE`, else `../shared/data/bench/viwiki-5mb.txt` (the project's fixed
+//! benchmark, 5.03 MB, 798,332 syllables), else the bundled corpus documents. The label of each
+//! group names the input it ran on.
+
+use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
+use std::path::PathBuf;
+use vita::normalize::{NormalizeOptions, normalize};
+use vita::{Layers, Pipeline};
+
+fn input() -> (String, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("VITA_BENCH_FILE").map(PathBuf::from),
+        Some(root.join("../shared/data/bench/viwiki-5mb.txt")),
+    ];
+    for p in candidates.into_iter().flatten() {
+        if let Ok(t) = std::fs::read_to_string(&p) {
+            return (p.file_name().unwrap().to_string_lossy().into_owned(), t);
+        }
+    }
+    let mut text = String::new();
+    for e in std::fs::read_dir(root.join("corpus")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "txt") {
+            text.push_str(&std::fs::read_to_string(p).unwrap());
+            text.push_str("\n\n");
+        }
+    }
+    ("corpus".to_string(), text)
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.trim().is_empty()).collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let (name, text) = input();
+    let docs = lines(&text);
+    let base =
+        Layers { sentences: true, tokens: true, words: false, entities: false, keywords: false };
+    let configs = [
+        ("tokens+sentences", base),
+        ("words", Layers { words: true, ..base }),
+        ("all", Layers::default()),
+    ];
+    let mut g = c.benchmark_group(format!("stages/{name}"));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+    g.bench_function("normalize", |b| {
+        let o = NormalizeOptions::default();
+        b.iter(|| normalize(black_box(&text), &o).text.len())
+    });
+    for (label, layers) in configs {
+        let p = Pipeline::new().with_layers(layers);
+        p.annotate("warm up lazy tables");
+        g.bench_function(label, |b| {
+            b.iter(|| docs.iter().map(|d| p.annotate(black_box(*d)).tokens().len()).sum::<usize>())
+        });
+    }
+    let p = Pipeline::new();
+    g.bench_function("all+json", |b| {
+        let mut out = Vec::with_capacity(text.len() * 16);
+        b.iter(|| {
+            out.clear();
+            for d in &docs {
+                let doc = p.annotate(*d);
+                vita::json::write_record(
+                    &mut out,
+                    "x",
+                    &doc,
+                    Layers::default(),
+                    vita::json::Offsets::Char,
+                );
+            }
+            out.len()
+        })
+    });
+    g.finish();
+}
+
+fn load(c: &mut Criterion) {
+    c.bench_function("Pipeline::new", |b| b.iter(|| black_box(Pipeline::new())));
+}
+
+fn multithreaded(c: &mut Criterion) {
+    use rayon::prelude::*;
+    let (name, text) = input();
+    let docs = lines(&text);
+    let p = Pipeline::new();
+    let mut g = c.benchmark_group(format!("multithreaded/{name}"));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        g.bench_with_input(BenchmarkId::new("annotate", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    docs.par_iter().map(|d| p.annotate(*d).words().len()).sum::<usize>()
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, stages, load, multithreaded);
+criterion_main!(benches);

@@ -80,7 +80,9 @@ impl fmt::Display for Error {
             ErrorKind::Json { path, line, msg } => {
                 write!(f, "{}:{line}: {msg}", path.display())
             }
-            ErrorKind::Resource { name, line: Some(line), msg } => write!(f, "{name}:{line}: {msg}"),
+            ErrorKind::Resource { name, line: Some(line), msg } => {
+                write!(f, "{name}:{line}: {msg}")
+            }
             ErrorKind::Resource { name, line: None, msg } => write!(f, "{name}: {msg}"),
         }
     }

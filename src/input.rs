@@ -105,10 +105,8 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBuf>>)
         match fs::metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, seen, out),
             Ok(_) => {
-                let wanted = p
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| EXTENSIONS.contains(&e));
+                let wanted =
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.contains(&e));
                 if wanted {
                     out.push(Ok(p));
                 }

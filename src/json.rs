@@ -68,8 +68,20 @@ fn string(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
 
-fn span_fields(out: &mut Vec<u8>, starts: &mut OffsetCursor, ends: &mut OffsetCursor, sp: crate::Span) {
-    let _ = write!(out, "{{\"start\":{},\"end\":{}", starts.at(sp.start), ends.at(sp.end));
+fn num(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn span_fields(
+    out: &mut Vec<u8>,
+    starts: &mut OffsetCursor,
+    ends: &mut OffsetCursor,
+    sp: crate::Span,
+) {
+    out.extend_from_slice(b"{\"start\":");
+    num(out, starts.at(sp.start));
+    out.extend_from_slice(b",\"end\":");
+    num(out, ends.at(sp.end));
 }
 
 /// Appends one `vita/1` record (and a newline) to `out`.
@@ -104,7 +116,9 @@ pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers,
             string(out, &text[t.span]);
             out.extend_from_slice(b",\"norm\":");
             string(out, doc.norm(t));
-            let _ = write!(out, ",\"kind\":\"{}\"}}", t.kind.as_str());
+            out.extend_from_slice(b",\"kind\":\"");
+            out.extend_from_slice(t.kind.as_str().as_bytes());
+            out.extend_from_slice(b"\"}");
         }
         out.push(b']');
     }
@@ -118,7 +132,11 @@ pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers,
             span_fields(out, &mut a, &mut b, w.span);
             out.extend_from_slice(b",\"text\":");
             string(out, &text[w.span]);
-            let _ = write!(out, ",\"tokens\":[{},{}]}}", w.tokens.start, w.tokens.end);
+            out.extend_from_slice(b",\"tokens\":[");
+            num(out, w.tokens.start);
+            out.push(b',');
+            num(out, w.tokens.end);
+            out.extend_from_slice(b"]}");
         }
         out.push(b']');
     }
@@ -144,12 +162,7 @@ pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers,
             }
             out.extend_from_slice(b"{\"text\":");
             string(out, &k.text);
-            let _ = write!(
-                out,
-                ",\"score\":{:.4},\"count\":{}}}",
-                k.score,
-                k.occurrences.len()
-            );
+            let _ = write!(out, ",\"score\":{:.4},\"count\":{}}}", k.score, k.occurrences.len());
         }
         out.push(b']');
     }

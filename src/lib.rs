@@ -17,6 +17,7 @@
 pub mod corpus;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod input;
 pub mod json;
 pub mod normalize;

@@ -10,6 +10,7 @@ use vita::corpus::{self, RunSummary};
 use vita::input::{Documents, InputDoc, InputFormat, ReadOptions};
 use vita::json::Offsets;
 use vita::normalize::{NormalizeOptions, ToneStyle};
+use vita::word::{Segmenter, UserDict};
 use vita::{Layers, Pipeline, Span};
 
 #[derive(Parser)]
@@ -52,6 +53,23 @@ enum Command {
         #[arg(long)]
         keep_lines: bool,
     },
+    /// Score vita against gold annotations.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Word segmentation against a CoNLL-U file whose multi-syllable FORMs contain spaces.
+    Segment {
+        /// The gold CoNLL-U file.
+        gold: PathBuf,
+        /// A user dictionary (one word per line, syllables separated by spaces).
+        #[arg(long, value_name = "FILE")]
+        dict: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -76,6 +94,10 @@ struct Common {
     /// No progress or summary on stderr.
     #[arg(short, long)]
     quiet: bool,
+    /// A user dictionary: one word per line, syllables separated by spaces; its words are
+    /// always kept whole.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,7 +147,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
     match cli.command {
         Command::Annotate { common, layers } => {
             let layers = layers.unwrap_or_default();
-            let pipeline = Pipeline::new().with_layers(layers);
+            let pipeline = pipeline(common.dict.as_deref())?.with_layers(layers);
             let offsets = common.offsets();
             drive(&common, |doc, out| {
                 let d = pipeline.annotate(doc.text.as_str());
@@ -154,12 +176,48 @@ fn run(cli: Cli) -> Result<RunSummary> {
                 }
             })
         }
+        Command::Eval { what } => eval(what),
         Command::Segment { common, keep_lines } => {
-            let pipeline = Pipeline::new();
+            let pipeline = pipeline(common.dict.as_deref())?;
             drive(&common, |doc, out| {
                 let d = pipeline.annotate(doc.text.as_str());
                 vita::word::write_segmented(out, &d, keep_lines);
             })
+        }
+    }
+}
+
+/// The default pipeline, with the user dictionary if one is given.
+fn pipeline(dict: Option<&std::path::Path>) -> Result<Pipeline> {
+    let p = Pipeline::new();
+    let Some(path) = dict else { return Ok(p) };
+    let f = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    let user = UserDict::read(&path.display().to_string(), io::BufReader::new(f))?;
+    let seg = Segmenter::embedded().context("this build has no segmenter model")?;
+    Ok(p.with_segmenter(Box::new(seg.with_user_dict(user))))
+}
+
+fn eval(what: EvalCommand) -> Result<RunSummary> {
+    match what {
+        EvalCommand::Segment { gold, dict } => {
+            let f = std::fs::File::open(&gold).with_context(|| format!("{}", gold.display()))?;
+            let sents =
+                vita::eval::read_conllu(&gold.display().to_string(), io::BufReader::new(f))?;
+            let p = pipeline(dict.as_deref())?;
+            let s = vita::eval::score_segmentation(&p, &sents)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", gold.display()))?;
+            println!(
+                "{}: {} sentences\nprecision {:.2}  recall {:.2}  F1 {:.2}  (gold {} words, system {}, correct {})",
+                gold.display(),
+                sents.len(),
+                s.precision(),
+                s.recall(),
+                s.f1(),
+                s.gold,
+                s.system,
+                s.correct
+            );
+            Ok(RunSummary { documents: sents.len(), ..RunSummary::default() })
         }
     }
 }

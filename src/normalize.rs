@@ -10,8 +10,8 @@
 //! the input.
 
 use crate::span::Span;
-use crate::syllable::{self, place_tone};
 pub use crate::syllable::ToneStyle;
+use crate::syllable::{self, place_tone};
 use crate::token::{self, TokenKind};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
@@ -22,8 +22,8 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}'
-            | '\u{180E}'
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}'
+            ..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
     )
 }
 

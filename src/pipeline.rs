@@ -4,7 +4,7 @@ use crate::document::{Document, Word};
 use crate::sentence;
 use crate::span::Span;
 use crate::token;
-use crate::word::{TokenSegmenter, WordSegmenter};
+use crate::word::{Segmenter, TokenSegmenter, WordSegmenter};
 
 /// Which layers to compute (and emit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +77,13 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// The default pipeline with every layer.
+    /// The default pipeline with every layer and the embedded models.
     pub fn new() -> Pipeline {
-        Pipeline { segmenter: Box::new(TokenSegmenter), layers: Layers::default() }
+        let segmenter: Box<dyn WordSegmenter> = match Segmenter::embedded() {
+            Some(s) => Box::new(s),
+            None => Box::new(TokenSegmenter),
+        };
+        Pipeline { segmenter, layers: Layers::default() }
     }
 
     /// Replaces the word segmenter.

@@ -149,7 +149,10 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
             });
             start = end + 1;
             // A quotation may hold several sentences, but not several paragraphs.
-            if tokens.get(start).is_some_and(|n| text[tokens[end].span.end..n.span.start].contains('\n')) {
+            if tokens
+                .get(start)
+                .is_some_and(|n| text[tokens[end].span.end..n.span.start].contains('\n'))
+            {
                 open_quote = false;
             }
         }
@@ -198,31 +201,50 @@ mod tests {
     fn basic() {
         assert_eq!(sents("Tôi đi. Anh về! Ai? Được."), ["Tôi đi.", "Anh về!", "Ai?", "Được."]);
         assert_eq!(sents("Giá 4.5 triệu. Xong"), ["Giá 4.5 triệu.", "Xong"]);
-        assert_eq!(sents("Ở TP. Hồ Chí Minh có PGS.TS. Lan."), ["Ở TP. Hồ Chí Minh có PGS.TS. Lan."]);
+        assert_eq!(
+            sents("Ở TP. Hồ Chí Minh có PGS.TS. Lan."),
+            ["Ở TP. Hồ Chí Minh có PGS.TS. Lan."]
+        );
         assert_eq!(sents("Sách, vở v.v. Sau đó"), ["Sách, vở v.v.", "Sau đó"]);
         assert_eq!(sents("Robert H. McNaught ở Úc."), ["Robert H. McNaught ở Úc."]);
+        assert_eq!(sents("Ông Lê H. Nam. Bà K. Lan."), ["Ông Lê H. Nam.", "Bà K. Lan."]);
     }
 
     #[test]
     fn quotes_and_ellipses() {
-        assert_eq!(sents("\" Nhìn chung, AI\". Trung Quốc"), ["\" Nhìn chung, AI\".", "Trung Quốc"]);
+        assert_eq!(
+            sents("\" Nhìn chung, AI\". Trung Quốc"),
+            ["\" Nhìn chung, AI\".", "Trung Quốc"]
+        );
         assert_eq!(sents("Anh nói: “Đi đi.” Rồi về."), ["Anh nói: “Đi đi.”", "Rồi về."]);
         assert_eq!(sents("như Baidu, Megvil... và nhiều"), ["như Baidu, Megvil... và nhiều"]);
         assert_eq!(sents("Chờ... Rồi"), ["Chờ...", "Rồi"]);
-        assert_eq!(sents("Ông nói: \"Tôi đi. Anh về.\" Xong."), ["Ông nói: \"Tôi đi.", "Anh về.\"", "Xong."]);
+        assert_eq!(
+            sents("Ông nói: \"Tôi đi. Anh về.\" Xong."),
+            ["Ông nói: \"Tôi đi.", "Anh về.\"", "Xong."]
+        );
     }
 
     #[test]
     fn headings_and_line_breaks() {
-        let t = "một số lý do \n\nsau:  \n\n1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH: Cả Trung Quốc và Hoa Kỳ đã";
+        let t =
+            "một số lý do \n\nsau:  \n\n1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH: Cả Trung Quốc và Hoa Kỳ đã";
         assert_eq!(
             sents(t),
-            ["một số lý do \n\nsau:", "1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:", "Cả Trung Quốc và Hoa Kỳ đã"]
+            [
+                "một số lý do \n\nsau:",
+                "1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:",
+                "Cả Trung Quốc và Hoa Kỳ đã"
+            ]
         );
-        let wrapped = "Đây là một dòng khá dài được ngắt giữa chừng ở Hoa Kỳ và \n\nTrung Quốc cũng vậy.";
+        let wrapped =
+            "Đây là một dòng khá dài được ngắt giữa chừng ở Hoa Kỳ và \n\nTrung Quốc cũng vậy.";
         assert_eq!(sents(wrapped), [wrapped]);
         let title = "Trí tuệ nhân tạo\nHà Nội là thủ đô của Việt Nam, một đất nước đẹp và dài.";
-        assert_eq!(sents(title), ["Trí tuệ nhân tạo", "Hà Nội là thủ đô của Việt Nam, một đất nước đẹp và dài."]);
+        assert_eq!(
+            sents(title),
+            ["Trí tuệ nhân tạo", "Hà Nội là thủ đô của Việt Nam, một đất nước đẹp và dài."]
+        );
         assert_eq!(sents("Các hãng:\n- Google\n- Baidu"), ["Các hãng:", "- Google", "- Baidu"]);
     }
 }

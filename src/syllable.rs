@@ -96,8 +96,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     for (vi, &v) in VOWELS.iter().enumerate() {
         for tone in Tone::ALL {
             for upper in [false, true] {
-                let base: String =
-                    if upper { v.to_uppercase().collect() } else { v.to_string() };
+                let base: String = if upper { v.to_uppercase().collect() } else { v.to_string() };
                 let mut s = base;
                 if let Some(m) = tone.combining() {
                     s.push(m);
@@ -118,7 +117,8 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
 #[inline]
 pub(crate) fn split_vowel(c: char) -> Option<(u8, Tone, bool)> {
     // Fast path: ASCII consonants and non-letters are never vowels.
-    if c.is_ascii() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'A' | 'E' | 'I' | 'O' | 'U' | 'Y')
+    if c.is_ascii()
+        && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'A' | 'E' | 'I' | 'O' | 'U' | 'Y')
     {
         return None;
     }
@@ -129,7 +129,6 @@ pub(crate) fn split_vowel(c: char) -> Option<(u8, Tone, bool)> {
 fn compose_vowel(v: Vowel, tone: Tone, upper: bool) -> char {
     TABLES.compose[upper as usize][v as usize][tone as usize]
 }
-
 
 /// Removes tone and quality marks (`ố` -> `o`, `đ` -> `d`), keeping case.
 pub(crate) fn fold_char(c: char) -> char {
@@ -183,8 +182,8 @@ const RIMES: &[&str] = &[
     "ơ", "ơi", "ơm", "ơn", "ơp", "ơt", //
     "u", "ua", "uc", "ui", "um", "un", "ung", "up", "ut", //
     "uôc", "uôi", "uôm", "uôn", "uông", "uôt", //
-    "uân", "uâng", "uât", "uây", "uê", "uêch", "uênh", "uơ", "uy", "uya", "uych", "uyên",
-    "uyêt", "uyn", "uynh", "uyp", "uyt", "uyu", //
+    "uân", "uâng", "uât", "uây", "uê", "uêch", "uênh", "uơ", "uy", "uya", "uych", "uyên", "uyêt",
+    "uyn", "uynh", "uyp", "uyt", "uyu", //
     "ư", "ưa", "ưc", "ưi", "ưm", "ưn", "ưng", "ưt", "ưu", //
     "ươc", "ươi", "ươm", "ươn", "ương", "ươp", "ươt", "ươu",
 ];
@@ -471,20 +470,55 @@ mod tests {
         };
     }
 
-    t!(traditional, ToneStyle::Traditional, [
-        ("hoà", "hòa"), ("khoẻ", "khỏe"), ("thuỷ", "thủy"), ("hòa", "hòa"),
-        ("qủa", "quả"), ("hòang", "hoàng"), ("ngừơi", "người"), ("mùa", "mùa"),
-        ("của", "của"), ("thuở", "thuở"), ("giữ", "giữ"), ("khuỷu", "khuỷu"),
-        ("gìa", "già"), ("quýt", "quýt"), ("Quốc", "Quốc"), ("HOÀ", "HÒA"),
-        ("tiếng", "tiếng"), ("giếng", "giếng"), ("gì", "gì"), ("uyển", "uyển"),
-        ("huỳnh", "huỳnh"), ("ngoài", "ngoài"), ("rượu", "rượu"), ("khuya", "khuya"),
-        ("tuý", "túy"), ("Thuỵ", "Thụy"), ("nghiêng", "nghiêng"), ("kìa", "kìa"),
-    ]);
+    t!(
+        traditional,
+        ToneStyle::Traditional,
+        [
+            ("hoà", "hòa"),
+            ("khoẻ", "khỏe"),
+            ("thuỷ", "thủy"),
+            ("hòa", "hòa"),
+            ("qủa", "quả"),
+            ("hòang", "hoàng"),
+            ("ngừơi", "người"),
+            ("mùa", "mùa"),
+            ("của", "của"),
+            ("thuở", "thuở"),
+            ("giữ", "giữ"),
+            ("khuỷu", "khuỷu"),
+            ("gìa", "già"),
+            ("quýt", "quýt"),
+            ("Quốc", "Quốc"),
+            ("HOÀ", "HÒA"),
+            ("tiếng", "tiếng"),
+            ("giếng", "giếng"),
+            ("gì", "gì"),
+            ("uyển", "uyển"),
+            ("huỳnh", "huỳnh"),
+            ("ngoài", "ngoài"),
+            ("rượu", "rượu"),
+            ("khuya", "khuya"),
+            ("tuý", "túy"),
+            ("Thuỵ", "Thụy"),
+            ("nghiêng", "nghiêng"),
+            ("kìa", "kìa"),
+        ]
+    );
 
-    t!(modern, ToneStyle::Modern, [
-        ("hòa", "hoà"), ("khỏe", "khoẻ"), ("thủy", "thuỷ"), ("hoàng", "hoàng"),
-        ("mùa", "mùa"), ("quả", "quả"), ("túy", "tuý"), ("ngoài", "ngoài"),
-    ]);
+    t!(
+        modern,
+        ToneStyle::Modern,
+        [
+            ("hòa", "hoà"),
+            ("khỏe", "khoẻ"),
+            ("thủy", "thuỷ"),
+            ("hoàng", "hoàng"),
+            ("mùa", "mùa"),
+            ("quả", "quả"),
+            ("túy", "tuý"),
+            ("ngoài", "ngoài"),
+        ]
+    );
 
     t!(keep, ToneStyle::Keep, [("hoà", "hoà"), ("hòa", "hòa"), ("thuỷ", "thuỷ")]);
 
@@ -493,7 +527,8 @@ mod tests {
         for w in ["Google", "data", "Wu", "Megvil", "OpenAI", "iFlytek", "bat", "xyz", "ngh"] {
             assert!(!is_vietnamese(w), "{w}");
         }
-        for w in ["Dao", "AI", "Việt", "nghiêng", "đường", "Đ", "ĐỒNG", "oái", "ý", "yêu"] {
+        for w in ["Dao", "AI", "Việt", "nghiêng", "đường", "Đ", "ĐỒNG", "oái", "ý", "yêu"]
+        {
             let ok = is_vietnamese(w);
             assert_eq!(ok, w != "Đ", "{w}");
         }

@@ -79,9 +79,9 @@ pub struct Token {
 
 /// Abbreviations that keep a following dot (compared case-sensitively, without the dot).
 const ABBREVIATIONS: &[&str] = &[
-    "TP", "Tp", "tp", "PGS", "GS", "TS", "ThS", "Th.S", "BS", "KS", "NXB", "TT", "Mr", "Mrs",
-    "Ms", "Dr", "Prof", "St", "vs", "etc", "Inc", "Ltd", "Corp", "Jr", "Sr", "PGS.TS", "GS.TS",
-    "TS.BS", "Ths", "tr", "Q", "P", "TX", "UBND", "HĐND", "Co",
+    "TP", "Tp", "tp", "PGS", "GS", "TS", "ThS", "Th.S", "BS", "KS", "NXB", "TT", "Mr", "Mrs", "Ms",
+    "Dr", "Prof", "St", "vs", "etc", "Inc", "Ltd", "Corp", "Jr", "Sr", "PGS.TS", "GS.TS", "TS.BS",
+    "Ths", "tr", "TX", "UBND", "HĐND", "Co",
 ];
 
 /// Abbreviations after which a sentence may end (`... v.v. Sau đó`).
@@ -89,24 +89,115 @@ pub(crate) fn may_end_sentence(abbr: &str) -> bool {
     matches!(abbr, "v.v." | "etc." | "v.v.v." | "Inc." | "Ltd." | "Corp." | "Co.")
 }
 
+/// Whether `c` is a letter, with a fast path for the blocks Vietnamese is written in
+/// (`char::is_alphabetic` does a table search for every non-ASCII char).
+#[inline]
+pub(crate) fn is_letter(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphabetic(),
+        0xC0..=0x24F => c != '×' && c != '÷',
+        0x1EA0..=0x1EF9 => true,
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// Letters, digits and combining marks: what a word-like run is made of.
 #[inline]
 fn is_alnum(c: char) -> bool {
-    c.is_alphanumeric() || (!c.is_ascii() && unicode_normalization::char::is_combining_mark(c))
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphanumeric(),
+        0xC0..=0x24F => c != '×' && c != '÷',
+        0x1EA0..=0x1EF9 => true,
+        _ => c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c),
+    }
 }
 
 /// Punctuation outside ASCII that Vietnamese text uses; every other non-alphanumeric,
 /// non-space char is a symbol.
 fn is_punct(c: char) -> bool {
     if c.is_ascii() {
-        return c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
+        return c.is_ascii_punctuation()
+            && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
     }
     matches!(
         c,
-        '“' | '”' | '‘' | '’' | '«' | '»' | '…' | '–' | '—' | '‐' | '‑' | '‒' | '―' | '•' | '·'
-            | '¡' | '¿' | '、' | '。' | '「' | '」' | '『' | '』' | '【' | '】' | '〈' | '〉'
-            | '《' | '》' | '¶' | '§' | '′' | '″' | '‹' | '›' | '„' | '‚' | '〔' | '〕' | '！'
-            | '？' | '，' | '：' | '；' | '（' | '）'
+        '“' | '”'
+            | '‘'
+            | '’'
+            | '«'
+            | '»'
+            | '…'
+            | '–'
+            | '—'
+            | '‐'
+            | '‑'
+            | '‒'
+            | '―'
+            | '•'
+            | '·'
+            | '¡'
+            | '¿'
+            | '、'
+            | '。'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '〈'
+            | '〉'
+            | '《'
+            | '》'
+            | '¶'
+            | '§'
+            | '′'
+            | '″'
+            | '‹'
+            | '›'
+            | '„'
+            | '‚'
+            | '〔'
+            | '〕'
+            | '！'
+            | '？'
+            | '，'
+            | '：'
+            | '；'
+            | '（'
+            | '）'
     )
+}
+
+/// Most entries in the per-thread key cache; it is emptied when full.
+const CACHE_CAP: usize = 1 << 17;
+
+thread_local! {
+    /// Letter runs seen before: their key and whether they are a Vietnamese syllable. Running
+    /// the syllable parser is several times slower than this lookup, and a few thousand
+    /// syllables make up almost all of any Vietnamese text.
+    static KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, (Box<str>, bool)>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
+/// [`key_into`] for a candidate syllable, through the per-thread cache.
+fn cached_key(s: &str, scratch: &mut Vec<char>, out: &mut String) -> bool {
+    if s.len() > 24 {
+        return key_into(s, true, scratch, out);
+    }
+    KEYS.with_borrow_mut(|cache| {
+        if let Some((k, syl)) = cache.get(s) {
+            out.push_str(k);
+            return *syl;
+        }
+        let start = out.len();
+        let syl = key_into(s, true, scratch, out);
+        if cache.len() >= CACHE_CAP {
+            cache.clear();
+        }
+        cache.insert(s.into(), (out[start..].into(), syl));
+        syl
+    })
 }
 
 /// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`.
@@ -132,7 +223,7 @@ impl Tokenizer<'_> {
         let k0 = self.norms.len();
         let kind = match kind {
             TokenKind::Syllable => {
-                if key_into(s, true, &mut self.scratch, self.norms) {
+                if cached_key(s, &mut self.scratch, self.norms) {
                     TokenKind::Syllable
                 } else {
                     TokenKind::Foreign
@@ -242,7 +333,8 @@ impl Tokenizer<'_> {
     /// If an e-mail address starts at `i`, returns its end.
     fn email_end(&self, i: usize) -> Option<usize> {
         let b = self.bytes;
-        let local = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+        let local =
+            |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
         let mut j = i;
         while j < b.len() && local(b[j]) {
             j += 1;
@@ -291,7 +383,7 @@ impl Tokenizer<'_> {
             let c = self.char_at(j).expect("in bounds");
             if is_alnum(c) {
                 seg.add(c);
-                has_letter |= c.is_alphabetic();
+                has_letter |= is_letter(c);
                 j += c.len_utf8();
                 continue;
             }
@@ -316,11 +408,13 @@ impl Tokenizer<'_> {
                 '.' => {
                     (prev_digit && next_digit)
                         || (!seg.digits_only()
-                            && (seg.all_upper() || seg.chars <= 2 || (seg.ascii && next.is_ascii_lowercase())))
+                            && (seg.all_upper()
+                                || seg.chars <= 2
+                                || (seg.ascii && next.is_ascii_lowercase())))
                 }
                 ',' | ':' | '/' => prev_digit && next_digit,
                 '-' | '_' => true,
-                '\'' | '’' => seg.letters > 0 && next.is_alphabetic(),
+                '\'' | '’' => seg.letters > 0 && is_letter(next),
                 '&' => seg.all_upper() && next.is_uppercase(),
                 _ => false,
             };
@@ -355,7 +449,15 @@ impl Tokenizer<'_> {
             let after = self.char_at(end + 1);
             let dot_free = after.is_none_or(|a| !is_alnum(a) && a != '.');
             let single_letters = dots_between_letters && all_segments_short && seg.chars <= 1;
-            if dot_free && (single_letters || ABBREVIATIONS.contains(&run)) {
+            // An initial: `Robert H. McNaught`, `ông K. nói`.
+            let initial = !connectors
+                && seg.chars == 1
+                && seg.upper == 1
+                && self.text[end + 1..].starts_with(|c: char| c == ' ')
+                && self.text[end + 1..].trim_start().starts_with(char::is_uppercase)
+                && i > 0
+                && self.text[..i].ends_with(' ');
+            if dot_free && (single_letters || initial || ABBREVIATIONS.contains(&run)) {
                 end += 1;
                 kind = TokenKind::Abbreviation;
             }
@@ -424,7 +526,7 @@ impl Segment {
         }
         self.chars += 1;
         self.ascii &= c.is_ascii();
-        if c.is_alphabetic() {
+        if is_letter(c) {
             self.letters += 1;
             if c.is_uppercase() {
                 self.upper += 1;
@@ -473,7 +575,10 @@ mod tests {
         one("iFlytek", Foreign);
         one("https://vi.wikipedia.org/wiki/Hà_Nội", Url);
         one("lienhe@vita.vn", Email);
-        assert_eq!(toks("tại a.b@c.vn."), vec![("tại", Syllable), ("a.b@c.vn", Email), (".", Punct)]);
+        assert_eq!(
+            toks("tại a.b@c.vn."),
+            vec![("tại", Syllable), ("a.b@c.vn", Email), (".", Punct)]
+        );
         one("người", Syllable);
         one("Nguo\u{302}\u{300}n", Syllable);
         one("AT&T", Foreign);
@@ -483,16 +588,30 @@ mod tests {
     #[test]
     fn punctuation_is_split() {
         assert_eq!(toks("NVIDIA ,"), vec![("NVIDIA", Foreign), (",", Punct)]);
-        assert_eq!(toks("Baidu, Alibaba"), vec![("Baidu", Foreign), (",", Punct), ("Alibaba", Foreign)]);
+        assert_eq!(
+            toks("Baidu, Alibaba"),
+            vec![("Baidu", Foreign), (",", Punct), ("Alibaba", Foreign)]
+        );
         assert_eq!(toks("Megvil..."), vec![("Megvil", Foreign), ("...", Punct)]);
         assert_eq!(
             toks("(xem https://a.vn/x.)"),
-            vec![("(", Punct), ("xem", Syllable), ("https://a.vn/x", Url), (".", Punct), (")", Punct)]
+            vec![
+                ("(", Punct),
+                ("xem", Syllable),
+                ("https://a.vn/x", Url),
+                (".", Punct),
+                (")", Punct)
+            ]
         );
         assert_eq!(toks("năm 2024."), vec![("năm", Syllable), ("2024", Number), (".", Punct)]);
         assert_eq!(toks("Nội.Sau"), vec![("Nội", Syllable), (".", Punct), ("Sau", Syllable)]);
         assert_eq!(toks("và/hoặc"), vec![("và", Syllable), ("/", Punct), ("hoặc", Syllable)]);
         assert_eq!(toks("1. THỐNG"), vec![("1", Number), (".", Punct), ("THỐNG", Syllable)]);
+        assert_eq!(
+            toks("ông H. Nam"),
+            vec![("ông", Syllable), ("H.", Abbreviation), ("Nam", Syllable)]
+        );
+        assert_eq!(toks("vitamin C."), vec![("vitamin", Foreign), ("C", Foreign), (".", Punct)]);
     }
 
     #[test]

@@ -39,8 +39,7 @@ fn annotate_corpus_directory() {
     let o = vita(&["annotate", "-q", "corpus/"], None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = stdout(&o);
-    let recs: Vec<common::Record> =
-        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let recs: Vec<common::Record> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let txt = common::corpus_files().len();
     assert!(recs.len() >= txt, "one record per document");
     assert!(recs.iter().any(|r| r.id == "corpus/ai-my-trung-quoc-essay.txt"));
@@ -55,7 +54,8 @@ fn threads_do_not_change_output() {
 
 #[test]
 fn byte_offsets_and_layers() {
-    let o = vita(&["annotate", "--offsets", "byte", "--layers", "tokens"], Some("Hà Nội".as_bytes()));
+    let o =
+        vita(&["annotate", "--offsets", "byte", "--layers", "tokens"], Some("Hà Nội".as_bytes()));
     let rec: common::Record = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert!(rec.sentences.is_none() && rec.words.is_none());
     let toks = rec.tokens.unwrap();
@@ -68,10 +68,8 @@ fn jsonl_input() {
     let input = "{\"id\": \"a\", \"text\": \"Xin chào.\"}\n\n{\"text\": \"Hà Nội\"}\n";
     let o = vita(&["annotate", "--input-format", "jsonl"], Some(input.as_bytes()));
     assert!(o.status.success());
-    let ids: Vec<String> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str::<common::Record>(l).unwrap().id)
-        .collect();
+    let ids: Vec<String> =
+        stdout(&o).lines().map(|l| serde_json::from_str::<common::Record>(l).unwrap().id).collect();
     assert_eq!(ids, ["a", "<stdin>#3"]);
 }
 
@@ -90,7 +88,9 @@ fn bad_utf8_is_reported_and_others_still_annotated() {
         stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(recs.len(), 3);
     let empty = recs.iter().find(|r| r.id.ends_with("empty.txt")).unwrap();
-    assert!(empty.tokens.as_ref().unwrap().is_empty() && empty.sentences.as_ref().unwrap().is_empty());
+    assert!(
+        empty.tokens.as_ref().unwrap().is_empty() && empty.sentences.as_ref().unwrap().is_empty()
+    );
     let lossy = vita(&["annotate", "-q", "--lossy", d.join("b.txt").to_str().unwrap()], None);
     assert_eq!(lossy.status.code(), Some(0));
     assert!(stdout(&lossy).contains("ab\u{FFFD}\u{FFFD}"));

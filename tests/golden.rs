@@ -18,7 +18,13 @@ fn corpus_documents_match_golden_files() {
         let name = path.file_stem().unwrap().to_str().unwrap().to_string();
         let doc = pipeline.annotate(text.as_str());
         let mut got = Vec::new();
-        write_record(&mut got, &format!("corpus/{name}.txt"), &doc, Layers::default(), Offsets::Char);
+        write_record(
+            &mut got,
+            &format!("corpus/{name}.txt"),
+            &doc,
+            Layers::default(),
+            Offsets::Char,
+        );
         let golden = golden_dir.join(format!("{name}.jsonl"));
         if bless {
             std::fs::write(&golden, &got).unwrap();

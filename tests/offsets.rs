@@ -27,7 +27,10 @@ fn check(text: &str) {
     for s in doc.sentences() {
         let first = doc.words().iter().position(|w| w.tokens.start == s.tokens.start);
         assert!(first.is_some(), "a sentence starts at a word start");
-        let inside = doc.words().iter().filter(|w| w.tokens.start >= s.tokens.start && w.tokens.start < s.tokens.end);
+        let inside = doc
+            .words()
+            .iter()
+            .filter(|w| w.tokens.start >= s.tokens.start && w.tokens.start < s.tokens.end);
         for w in inside {
             assert!(w.tokens.end <= s.tokens.end, "word {:?} crosses a sentence", &text[w.span]);
         }

@@ -1,1 +1,486 @@
-fn main(){}
+//! `vita-train`: builds the models vita ships from the open data in `../shared/data`.
+//!
+//! ```text
+//! cargo run --release --features train --bin vita-train -- segmenter \
+//!     --data ../shared/data --train train --eval dev          # choose settings on dev
+//! cargo run --release --features train --bin vita-train -- segmenter \
+//!     --data ../shared/data --train train,dev --out src/data/segmenter.bin   # ship
+//! ```
+//!
+//! The segmenter is an averaged perceptron over the gaps between syllables (see
+//! `vita::word::model`). Its inputs:
+//! - UD Vietnamese-VTB (`ud-vi-vtb/`): gold words; the treebank's own multi-syllable words also
+//!   become a dictionary feature, computed for each training sentence from the *other* folds
+//!   (jackknifing), so the model learns how far to trust a dictionary it has not memorised;
+//! - the pyvi word list (`lexicon/pyvi-words/words.txt`): a dictionary feature;
+//! - Vietnamese Wikipedia (`raw/viwiki-2017/*.jsonl`): how strongly two syllables stick together
+//!   (PMI and frequency of the pair).
+//!
+//! Output is deterministic for a given `--seed`.
+
+use rustc_hash::FxHashMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use vita::eval::{GoldSentence, read_conllu, score_segmentation};
+use vita::word::Segmenter;
+use vita::word::model::{self, Dict, Feature, Lexicon, Model, PairStats, SentenceFeatures, source};
+use vita::{Layers, Pipeline, TokenKind};
+
+struct Args {
+    data: PathBuf,
+    train: Vec<String>,
+    eval: Vec<String>,
+    out: Option<PathBuf>,
+    epochs: usize,
+    seed: u64,
+    folds: usize,
+    lower_aug: f64,
+    min_raw: u64,
+    runs: usize,
+}
+
+fn parse_args() -> Result<(String, Args), String> {
+    let mut it = std::env::args().skip(1);
+    let cmd = it.next().ok_or(
+        "usage: vita-train segmenter [--data DIR] [--train train,dev] [--eval dev] [--out FILE]",
+    )?;
+    let mut a = Args {
+        data: PathBuf::from("../shared/data"),
+        train: vec!["train".into()],
+        eval: vec![],
+        out: None,
+        epochs: 12,
+        seed: 7,
+        folds: 5,
+        lower_aug: 0.3,
+        min_raw: 8,
+        runs: 3,
+    };
+    while let Some(flag) = it.next() {
+        let mut val = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--data" => a.data = PathBuf::from(val()?),
+            "--train" => a.train = val()?.split(',').map(String::from).collect(),
+            "--eval" => a.eval = val()?.split(',').map(String::from).collect(),
+            "--out" => a.out = Some(PathBuf::from(val()?)),
+            "--epochs" => a.epochs = val()?.parse().map_err(|e| format!("--epochs: {e}"))?,
+            "--seed" => a.seed = val()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--folds" => a.folds = val()?.parse().map_err(|e| format!("--folds: {e}"))?,
+            "--lower-aug" => {
+                a.lower_aug = val()?.parse().map_err(|e| format!("--lower-aug: {e}"))?
+            }
+            "--min-raw" => a.min_raw = val()?.parse().map_err(|e| format!("--min-raw: {e}"))?,
+            "--runs" => a.runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok((cmd, a))
+}
+
+fn main() {
+    let (cmd, args) = match parse_args() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("vita-train: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = match cmd.as_str() {
+        "segmenter" => train_segmenter(&args),
+        other => Err(format!("unknown model '{other}' (expected: segmenter)")),
+    };
+    if let Err(e) = result {
+        eprintln!("vita-train: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so training needs no extra dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+fn read_lines(path: &Path) -> Result<Vec<String>, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::io::BufReader::new(f)
+        .lines()
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn treebank(data: &Path, split: &str) -> Result<Vec<GoldSentence>, String> {
+    let path = data.join(format!("ud-vi-vtb/vi_vtb-ud-{split}.conllu"));
+    let f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    read_conllu(&path.display().to_string(), std::io::BufReader::new(f)).map_err(|e| e.to_string())
+}
+
+/// Tokens-only pipeline (the segmenter's own input).
+fn tokenizer() -> Pipeline {
+    Pipeline::new().with_layers(Layers {
+        sentences: true,
+        tokens: true,
+        words: false,
+        entities: false,
+        keywords: false,
+    })
+}
+
+/// A training sentence: its keys, and for each gap whether gold joins it.
+struct Example {
+    doc: vita::Document,
+    joins: Vec<bool>,
+    /// Gold multi-syllable words as keys, and whether each is capitalised (a name).
+    words: Vec<(String, bool)>,
+}
+
+fn example(p: &Pipeline, g: &GoldSentence, lower: bool) -> Example {
+    // The text is the words joined by spaces, so gold boundaries are known byte offsets.
+    let mut text = String::new();
+    let mut word_of_byte = Vec::new();
+    for (i, w) in g.words.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+            word_of_byte.push(usize::MAX);
+        }
+        let w = if lower { w.to_lowercase() } else { w.clone() };
+        text.push_str(&w);
+        word_of_byte.extend(std::iter::repeat_n(i, w.len()));
+    }
+    let doc = p.annotate(text.as_str());
+    let toks = doc.tokens();
+    let joins = toks
+        .windows(2)
+        .map(|w| {
+            let a = word_of_byte[w[0].span.end - 1];
+            let b = word_of_byte[w[1].span.start];
+            a == b && a != usize::MAX
+        })
+        .collect();
+    let words = g
+        .words
+        .iter()
+        .filter(|w| w.contains(' '))
+        .map(|w| (vita::normalize::key(w), w.split(' ').all(|s| s.starts_with(char::is_uppercase))))
+        .collect();
+    Example { doc, joins, words }
+}
+
+fn ids_of(lex: &Lexicon, key: &str) -> Option<Vec<u32>> {
+    key.split(' ').map(|s| lex.vocab.get(s).copied()).collect()
+}
+
+fn train_segmenter(a: &Args) -> Result<(), String> {
+    let t0 = Instant::now();
+    let p = tokenizer();
+    let mut gold = Vec::new();
+    for split in &a.train {
+        gold.extend(treebank(&a.data, split)?);
+    }
+    let mut eval_gold = Vec::new();
+    for split in &a.eval {
+        eval_gold.extend(treebank(&a.data, split)?);
+    }
+    eprintln!("treebank: {} training sentences, {} eval sentences", gold.len(), eval_gold.len());
+
+    // Raw text: unigram and pair counts of keys.
+    let mut interner: FxHashMap<String, u32> = FxHashMap::default();
+    let mut raw_names: Vec<String> = Vec::new();
+    let mut uni_raw: Vec<u64> = Vec::new();
+    let mut pair_raw: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    let mut n_raw = 0u64;
+    let raw_dir = a.data.join("raw/viwiki-2017");
+    let mut raw_files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
+        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    raw_files.sort();
+    for path in &raw_files {
+        for line in read_lines(path)? {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            let Some(text) = v.get("text").and_then(|t| t.as_str()) else { continue };
+            let doc = p.annotate(text);
+            for s in doc.sentences() {
+                let mut prev: Option<(u32, usize)> = None;
+                for t in &doc.tokens()[s.tokens.clone()] {
+                    if !matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign) {
+                        prev = None;
+                        continue;
+                    }
+                    let key = doc.norm(t);
+                    let id = match interner.get(key) {
+                        Some(&id) => id,
+                        None => {
+                            let id = raw_names.len() as u32;
+                            interner.insert(key.to_string(), id);
+                            raw_names.push(key.to_string());
+                            uni_raw.push(0);
+                            id
+                        }
+                    };
+                    uni_raw[id as usize] += 1;
+                    n_raw += 1;
+                    if let Some((pid, end)) = prev
+                        && end < t.span.start
+                    {
+                        *pair_raw.entry((pid, id)).or_default() += 1;
+                    }
+                    prev = Some((id, t.span.end));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "raw text: {n_raw} syllables, {} types, {} pairs ({:.1?})",
+        raw_names.len(),
+        pair_raw.len(),
+        t0.elapsed()
+    );
+
+    // Training examples (with lower-cased copies).
+    let mut rng = Rng(a.seed.max(1));
+    let mut examples: Vec<Example> = gold.iter().map(|g| example(&p, g, false)).collect();
+    let n_orig = examples.len();
+    // origin[i]: the treebank sentence example i was made from.
+    let mut origin: Vec<usize> = (0..n_orig).collect();
+    for (i, g) in gold.iter().enumerate() {
+        if rng.unit() < a.lower_aug {
+            examples.push(example(&p, g, true));
+            origin.push(i);
+        }
+    }
+
+    // Vocabulary: treebank keys, lexicon syllables, frequent raw keys.
+    // (key, is a proper name: written with a capital in the list)
+    let lexicon_words: Vec<(String, bool)> =
+        read_lines(&a.data.join("lexicon/pyvi-words/words.txt"))?
+            .iter()
+            .map(|w| (vita::normalize::key(w), w.starts_with(char::is_uppercase)))
+            .filter(|(k, _)| k.contains(' '))
+            .collect();
+    let names = place_names(&a.data)?;
+    eprintln!("{} place names from the gazetteers", names.len());
+    let mut keys: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for w in &names {
+        keys.extend(w.split(' ').map(String::from));
+    }
+    for e in &examples {
+        for t in e.doc.tokens() {
+            if t.kind != TokenKind::Number {
+                keys.insert(e.doc.norm(t).to_string());
+            }
+        }
+    }
+    for (w, _) in &lexicon_words {
+        keys.extend(w.split(' ').map(String::from));
+    }
+    for (i, &c) in uni_raw.iter().enumerate() {
+        if c >= a.min_raw.max(3) {
+            keys.insert(raw_names[i].clone());
+        }
+    }
+    let mut lex = Lexicon::default();
+    for (i, k) in keys.into_iter().filter(|k| !k.is_empty() && k.len() < 256).enumerate() {
+        lex.vocab.insert(k.into(), model::ids::FIRST + i as u32);
+    }
+    for ((x, y), &c) in &pair_raw {
+        if c < a.min_raw {
+            continue;
+        }
+        let (Some(&ix), Some(&iy)) = (
+            lex.vocab.get(raw_names[*x as usize].as_str()),
+            lex.vocab.get(raw_names[*y as usize].as_str()),
+        ) else {
+            continue;
+        };
+        let st = PairStats::from_counts(c, uni_raw[*x as usize], uni_raw[*y as usize], n_raw);
+        lex.pairs.insert((u64::from(ix) << 32) | u64::from(iy), st);
+    }
+    for (w, proper) in &lexicon_words {
+        if let Some(ids) = ids_of(&lex, w) {
+            lex.dict.insert(&ids, source::LEXICON | if *proper { source::PROPER } else { 0 });
+        }
+    }
+    for w in &names {
+        if let Some(ids) = ids_of(&lex, w) {
+            lex.dict.insert(&ids, source::PROPER);
+        }
+    }
+    eprintln!(
+        "vocabulary {} keys, {} pair statistics, dictionary {} entries",
+        lex.vocab.len(),
+        lex.pairs.len(),
+        lex.dict.len()
+    );
+
+    // Jackknifed treebank dictionaries: sentence i (and its lower-cased copy) sees the words of
+    // the other folds only.
+    let folds = a.folds.max(2);
+    let fold_of = |i: usize| i % folds;
+    let mut fold_dicts: Vec<Dict> = vec![Dict::default(); folds];
+    for (i, e) in examples[..n_orig].iter().enumerate() {
+        for (w, _) in &e.words {
+            if let Some(ids) = ids_of(&lex, w) {
+                for (f, d) in fold_dicts.iter_mut().enumerate() {
+                    if f != fold_of(i) {
+                        d.insert(&ids, source::TREEBANK);
+                    }
+                }
+            }
+        }
+    }
+    let mut feats = SentenceFeatures::default();
+    let mut data: Vec<(Vec<Feature>, bool)> = Vec::new();
+    for (i, e) in examples.iter().enumerate() {
+        let n = e.doc.tokens().len();
+        lex.features(&e.doc, 0..n, Some(&fold_dicts[fold_of(origin[i])]), &mut feats);
+        for g in 0..n.saturating_sub(1) {
+            if !feats.joinable[g] {
+                continue;
+            }
+            let mut fs = Vec::with_capacity(16);
+            model::gap_features(&feats, g, |f| fs.push(f));
+            data.push((fs, e.joins[g]));
+        }
+    }
+    eprintln!("{} training gaps ({:.1?})", data.len(), t0.elapsed());
+
+    // Averaged perceptron, `runs` times over different shuffles; the runs' averaged weights
+    // are averaged again, which removes most of the dependence on the order of examples.
+    let mut avg: FxHashMap<Feature, f32> = FxHashMap::default();
+    for run in 0..a.runs.max(1) {
+        let w = perceptron(&data, a.epochs, &mut rng);
+        eprintln!("run {run}: {} features", w.len());
+        for (f, v) in w {
+            *avg.entry(f).or_default() += v / a.runs.max(1) as f32;
+        }
+    }
+    avg.retain(|_, v| *v != 0.0);
+
+    // The shipped lexicon also knows every treebank word it was trained on.
+    let mut final_lex = lex.clone();
+    for e in &examples[..n_orig] {
+        for (wd, proper) in &e.words {
+            if let Some(ids) = ids_of(&final_lex, wd) {
+                final_lex
+                    .dict
+                    .insert(&ids, source::TREEBANK | if *proper { source::PROPER } else { 0 });
+            }
+        }
+    }
+    let model = Model::from_weights(final_lex, &avg);
+    let bytes = model.to_bytes();
+    let model = Model::from_bytes("trained", &bytes).map_err(|e| e.to_string())?;
+    eprintln!(
+        "model: {} features, {:.1} MB ({:.1?})",
+        avg.len(),
+        bytes.len() as f64 / 1e6,
+        t0.elapsed()
+    );
+
+    if !eval_gold.is_empty() {
+        let pipeline = Pipeline::new().with_segmenter(Box::new(Segmenter::new(model.clone())));
+        let s = score_segmentation(&pipeline, &eval_gold)?;
+        println!(
+            "eval {}: precision {:.2} recall {:.2} F1 {:.2} (gold {}, system {}, correct {})",
+            a.eval.join("+"),
+            s.precision(),
+            s.recall(),
+            s.f1(),
+            s.gold,
+            s.system,
+            s.correct
+        );
+        let lower: Vec<GoldSentence> = eval_gold
+            .iter()
+            .map(|g| GoldSentence {
+                text: g.text.to_lowercase(),
+                words: g.words.iter().map(|w| w.to_lowercase()).collect(),
+            })
+            .collect();
+        let s = score_segmentation(&pipeline, &lower)?;
+        println!("eval {} lower-cased: F1 {:.2}", a.eval.join("+"), s.f1());
+    }
+    if let Some(out) = &a.out {
+        std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// One averaged perceptron over `data`.
+fn perceptron(
+    data: &[(Vec<Feature>, bool)],
+    epochs: usize,
+    rng: &mut Rng,
+) -> FxHashMap<Feature, f32> {
+    let mut w: FxHashMap<Feature, f32> = FxHashMap::default();
+    let mut u: FxHashMap<Feature, f64> = FxHashMap::default();
+    let mut c: f64 = 1.0;
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    for epoch in 0..epochs {
+        rng.shuffle(&mut order);
+        let mut errors = 0;
+        for &i in &order {
+            let (fs, join) = &data[i];
+            let score: f32 = fs.iter().map(|f| w.get(f).copied().unwrap_or(0.0)).sum();
+            if (score > 0.0) != *join {
+                errors += 1;
+                let y: f32 = if *join { 1.0 } else { -1.0 };
+                for f in fs {
+                    *w.entry(*f).or_default() += y;
+                    *u.entry(*f).or_default() += c * f64::from(y);
+                }
+            }
+            c += 1.0;
+        }
+        if epoch + 1 == epochs {
+            eprintln!("last epoch: {errors} errors of {}", data.len());
+        }
+    }
+    w.iter().map(|(f, &wv)| (*f, (f64::from(wv) - u[f] / c) as f32)).collect()
+}
+
+/// Multi-syllable Vietnamese place names (keys) from the gazetteers: provinces and districts
+/// (`vn-admin-units`), countries and regions (`cldr-vi`). Ward names are left out: many of
+/// them are ordinary words (`Thành Công`, `Hòa Bình`).
+fn place_names(data: &Path) -> Result<Vec<String>, String> {
+    let mut out = std::collections::BTreeSet::new();
+    let gaz = data.join("gazetteer");
+    for file in
+        ["vn-admin-units/admin-units-2025-07.tsv", "vn-admin-units/admin-units-legacy-2025-03.tsv"]
+    {
+        for line in read_lines(&gaz.join(file))?.iter().skip(1) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() >= 4 && matches!(cols[0], "province" | "district") {
+                out.insert(vita::normalize::key(cols[3]));
+            }
+        }
+    }
+    for line in read_lines(&gaz.join("cldr-vi/territories-vi.tsv"))?.iter().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() >= 3 {
+            out.insert(vita::normalize::key(cols[2]));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .filter(|k| k.contains(' ') && k.split(' ').all(vita::syllable::is_vietnamese))
+        .collect())
+}

@@ -9,6 +9,10 @@
 use crate::document::Document;
 use std::ops::Range;
 
+pub mod model;
+mod segmenter;
+pub use segmenter::{Segmenter, UserDict};
+
 /// Decides which gaps of a sentence join two tokens into one word.
 pub trait WordSegmenter: Send + Sync {
     /// `gaps[i]` is the gap between tokens `sentence.start + i` and `sentence.start + i + 1`;
@@ -36,11 +40,8 @@ pub fn write_segmented(out: &mut Vec<u8>, doc: &Document, keep_lines: bool) {
         let words = words_of(doc, s.tokens.clone());
         for (wi, w) in words.iter().enumerate() {
             if wi > 0 || (keep_lines && si > 0) {
-                let prev_end = if wi > 0 {
-                    words[wi - 1].span.end
-                } else {
-                    doc.sentences()[si - 1].span.end
-                };
+                let prev_end =
+                    if wi > 0 { words[wi - 1].span.end } else { doc.sentences()[si - 1].span.end };
                 let gap = &text[prev_end..w.span.start];
                 let newlines = gap.bytes().filter(|&b| b == b'\n').count();
                 if keep_lines && newlines > 0 {

@@ -81,5 +81,7 @@ pub fn char_slice(text: &str, start: usize, end: usize) -> String {
 
 /// `text[start:end]` in bytes.
 pub fn byte_slice(text: &str, start: usize, end: usize) -> String {
-    text.get(start..end).unwrap_or_else(|| panic!("byte span {start}..{end} not on char boundaries")).to_string()
+    text.get(start..end)
+        .unwrap_or_else(|| panic!("byte span {start}..{end} not on char boundaries"))
+        .to_string()
 }

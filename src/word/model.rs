@@ -1,0 +1,746 @@
+//! The trained word segmenter: a linear model over the gaps between syllables.
+//!
+//! For the gap between tokens `g` and `g + 1` of a sentence, the score is a sum of weights:
+//!
+//! - n-grams of syllable keys around the gap: unigrams at the four positions `-2 -1 | 0 1`,
+//!   bigrams `(-2,-1)`, `(-1,0)`, `(0,1)` and trigrams `(-2,-1,0)`, `(-1,0,1)`;
+//! - *dense* features: the shapes of the four syllables (case, foreign, number), what the
+//!   dictionaries say (longest word covering the gap, ending before it, starting after it),
+//!   and how strongly the two syllables stick together in Wikipedia text (pointwise mutual
+//!   information and frequency of the pair, bucketed).
+//!
+//! A positive score joins the two tokens. Like vaporetto, the weights are stored *by n-gram*:
+//! one lookup of a bigram returns its weight for each of the three gaps it can touch, so a
+//! sentence costs about one hash lookup per syllable and template instead of one per feature.
+//!
+//! The model is trained by `vita-train` (see the README) and embedded in the binary; its file
+//! starts with [`MAGIC`] and is little-endian throughout.
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::token::{Token, TokenKind};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::Hasher;
+use std::ops::Range;
+
+/// First bytes of a segmenter model file, including the format version.
+pub const MAGIC: &[u8] = b"vita-segmenter 1\n";
+
+/// Reserved syllable ids.
+pub mod ids {
+    /// Padding before the first and after the last token of a sentence.
+    pub const BOUNDARY: u32 = 0;
+    /// Any number.
+    pub const NUMBER: u32 = 1;
+    /// Unknown lower-case Vietnamese syllable.
+    pub const UNK_LOWER: u32 = 2;
+    /// Unknown capitalised Vietnamese syllable.
+    pub const UNK_TITLE: u32 = 3;
+    /// Unknown all-caps Vietnamese syllable.
+    pub const UNK_UPPER: u32 = 4;
+    /// Unknown foreign word.
+    pub const UNK_FOREIGN: u32 = 5;
+    /// Unknown punctuation, symbol, URL, e-mail.
+    pub const UNK_OTHER: u32 = 6;
+    /// Unknown abbreviation.
+    pub const UNK_ABBR: u32 = 7;
+    /// First id of the vocabulary.
+    pub const FIRST: u32 = 8;
+}
+
+/// Token shapes seen by the model.
+pub mod shape {
+    /// Lower-case Vietnamese syllable.
+    pub const LOWER: u8 = 0;
+    /// Capitalised Vietnamese syllable.
+    pub const TITLE: u8 = 1;
+    /// All-caps Vietnamese syllable (two letters or more).
+    pub const UPPER: u8 = 2;
+    /// Lower-case foreign word.
+    pub const F_LOWER: u8 = 3;
+    /// Capitalised or mixed-case foreign word.
+    pub const F_TITLE: u8 = 4;
+    /// All-caps foreign word or abbreviation.
+    pub const F_UPPER: u8 = 5;
+    /// Number.
+    pub const NUMBER: u8 = 6;
+    /// Punctuation and everything else.
+    pub const OTHER: u8 = 7;
+    /// Sentence boundary.
+    pub const BOUNDARY: u8 = 8;
+    /// Number of shapes.
+    pub const COUNT: usize = 9;
+}
+
+/// Dictionary sources, one bit each in a dictionary entry.
+pub mod source {
+    /// The general word list (pyvi).
+    pub const LEXICON: u8 = 1;
+    /// Words of the treebank the model was trained on.
+    pub const TREEBANK: u8 = 2;
+    /// Proper names (written with capitals in the word lists); no feature, a rule: see
+    /// [`Lexicon::join_lower_case_names`](super::Lexicon::join_lower_case_names).
+    pub const PROPER: u8 = 4;
+    /// Number of sources with features.
+    pub const COUNT: usize = 2;
+}
+
+/// Longest dictionary word, in syllables.
+pub const MAX_WORD: usize = 7;
+/// Dictionary lengths are capped at this for features.
+const LEN_CAP: usize = 5;
+const LENS: usize = LEN_CAP + 1;
+/// PMI buckets: floor(pmi) clamped to [-3, 9], plus one for "pair never seen".
+pub const PMI_BUCKETS: usize = 14;
+/// Count buckets: floor(log2(count)), capped.
+pub const COUNT_BUCKETS: usize = 16;
+
+/// Offsets of the dense feature templates.
+pub mod dense {
+    use super::*;
+    /// Always on.
+    pub const BIAS: usize = 0;
+    /// Shapes of (-1, 0).
+    pub const SHAPE2: usize = BIAS + 1;
+    /// Shapes of (-2, -1, 0, 1).
+    pub const SHAPE4: usize = SHAPE2 + shape::COUNT * shape::COUNT;
+    /// (cover, ends-before, starts-after) lengths per dictionary source.
+    pub const DICT: usize = SHAPE4 + shape::COUNT.pow(4);
+    /// PMI bucket of (-1, 0).
+    pub const PMI: usize = DICT + source::COUNT * LENS * LENS * LENS;
+    /// PMI bucket x count bucket of (-1, 0).
+    pub const PMI_COUNT: usize = PMI + PMI_BUCKETS;
+    /// PMI bucket x shapes of (-1, 0).
+    pub const PMI_SHAPE: usize = PMI_COUNT + PMI_BUCKETS * COUNT_BUCKETS;
+    /// Lexicon cover length x shapes of (-1, 0).
+    pub const DICT_SHAPE: usize = PMI_SHAPE + PMI_BUCKETS * shape::COUNT * shape::COUNT;
+    /// Number of dense weights.
+    pub const SIZE: usize = DICT_SHAPE + LENS * shape::COUNT * shape::COUNT;
+}
+
+/// Statistics of a syllable pair in raw text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PairStats {
+    /// PMI bucket (see [`PMI_BUCKETS`]); `PMI_BUCKETS - 1` means never seen.
+    pub pmi: u8,
+    /// Count bucket.
+    pub count: u8,
+}
+
+impl PairStats {
+    /// A pair never seen in raw text.
+    pub const UNSEEN: PairStats = PairStats { pmi: (PMI_BUCKETS - 1) as u8, count: 0 };
+
+    /// Buckets a pair count `ab` with unigram counts `a`, `b` out of `n` tokens.
+    pub fn from_counts(ab: u64, a: u64, b: u64, n: u64) -> PairStats {
+        if ab == 0 || a == 0 || b == 0 {
+            return PairStats::UNSEEN;
+        }
+        let pmi = ((ab as f64) * (n as f64) / ((a as f64) * (b as f64))).ln();
+        let bucket = (pmi.floor() as i64).clamp(-3, 9) + 3;
+        let count = (64 - ab.leading_zeros() as usize - 1).min(COUNT_BUCKETS - 1);
+        PairStats { pmi: bucket as u8, count: count as u8 }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct PairEntry {
+    w: [f32; 3],
+    stats: PairStats,
+}
+
+/// Hash of a sequence of syllable ids (dictionary keys, trigram keys).
+#[inline]
+pub fn seq_hash(ids: &[u32]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_usize(ids.len());
+    for &i in ids {
+        h.write_u32(i);
+    }
+    h.finish()
+}
+
+#[inline]
+fn pair_key(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Dictionary of multi-syllable words over syllable ids. Prefixes are stored too (flag 0x80),
+/// so matching stops as soon as no word can continue.
+#[derive(Clone, Debug, Default)]
+pub struct Dict {
+    entries: FxHashMap<u64, u8>,
+}
+
+const PREFIX: u8 = 0x80;
+
+impl Dict {
+    /// Adds a word (two syllables or more) from `source` (a bit of [`source`]).
+    pub fn insert(&mut self, ids: &[u32], src: u8) {
+        if ids.len() < 2 || ids.len() > MAX_WORD {
+            return;
+        }
+        for k in 2..ids.len() {
+            *self.entries.entry(seq_hash(&ids[..k])).or_default() |= PREFIX;
+        }
+        *self.entries.entry(seq_hash(ids)).or_default() |= src;
+    }
+
+    /// Number of entries (words and prefixes).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Calls `f(len, sources)` for every word starting at `ids[0]`.
+    #[inline]
+    pub fn matches(&self, ids: &[u32], mut f: impl FnMut(usize, u8)) {
+        for len in 2..=ids.len().min(MAX_WORD) {
+            match self.entries.get(&seq_hash(&ids[..len])) {
+                None => return,
+                Some(&flags) => {
+                    if flags & !PREFIX != 0 {
+                        f(len, flags & !PREFIX);
+                    }
+                    if flags & PREFIX == 0 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the model knows about each token of a sentence (with two boundary tokens of padding on
+/// each side). Built once per sentence; shared by training and inference so the two can never
+/// disagree on a feature.
+#[derive(Clone, Debug, Default)]
+pub struct SentenceFeatures {
+    /// Syllable ids, padded: index `k + 2` is token `k`.
+    pub ids: Vec<u32>,
+    /// Shapes, padded like `ids`.
+    pub shapes: Vec<u8>,
+    /// Whether each (unpadded) gap may join at all.
+    pub joinable: Vec<bool>,
+    /// Per gap: longest word covering it, ending before it, starting after it, per source.
+    pub dict: Vec<[[u8; 3]; source::COUNT]>,
+    /// Per gap: raw-text statistics of the pair around it.
+    pub stats: Vec<PairStats>,
+}
+
+/// The shape of one token; `caps_sentence` treats all-caps syllables as lower case (headings).
+pub fn token_shape(text: &str, kind: TokenKind, caps_sentence: bool) -> u8 {
+    let (mut upper, mut lower, mut first_upper) = (0, 0, false);
+    for (i, c) in text.chars().enumerate() {
+        if c.is_uppercase() {
+            upper += 1;
+            first_upper |= i == 0;
+        } else if c.is_lowercase() {
+            lower += 1;
+        }
+    }
+    let all_caps = upper >= 1 && lower == 0 && (upper >= 2 || kind != TokenKind::Syllable);
+    match kind {
+        TokenKind::Syllable => {
+            if all_caps && !caps_sentence {
+                shape::UPPER
+            } else if first_upper && !caps_sentence && lower > 0
+                || (upper == 1 && lower == 0 && !caps_sentence)
+            {
+                shape::TITLE
+            } else {
+                shape::LOWER
+            }
+        }
+        TokenKind::Foreign | TokenKind::Abbreviation => {
+            if all_caps {
+                shape::F_UPPER
+            } else if upper > 0 {
+                shape::F_TITLE
+            } else {
+                shape::F_LOWER
+            }
+        }
+        TokenKind::Number => shape::NUMBER,
+        _ => shape::OTHER,
+    }
+}
+
+/// Whether two adjacent tokens (with space between) may form one word: two Vietnamese
+/// syllables, or two foreign words or abbreviations (`Sea Games`, `TP. HCM`). Numbers, URLs,
+/// punctuation and symbols are words of their own, and a foreign word is never glued to a
+/// Vietnamese syllable.
+#[inline]
+pub fn joinable(a: TokenKind, b: TokenKind) -> bool {
+    use TokenKind::*;
+    matches!((a, b), (Syllable, Syllable) | (Foreign | Abbreviation, Foreign | Abbreviation))
+}
+
+/// Whether a sentence is (mostly) written in capitals, like a heading.
+pub fn is_caps_sentence(doc_text: &str, tokens: &[Token]) -> bool {
+    let (mut words, mut caps) = (0, 0);
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
+        let s = &doc_text[t.span];
+        if s.chars().count() < 2 {
+            continue;
+        }
+        words += 1;
+        if !s.chars().any(char::is_lowercase) {
+            caps += 1;
+        }
+    }
+    words >= 2 && caps * 3 >= words * 2
+}
+
+/// Everything the segmenter needs apart from the weights: vocabulary, dictionary, raw-text pair
+/// statistics. The trainer builds one, the runtime loads one from the model file.
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    /// Syllable key -> id (from [`ids::FIRST`]).
+    pub vocab: FxHashMap<Box<str>, u32>,
+    /// Multi-syllable words.
+    pub dict: Dict,
+    /// Raw-text statistics of syllable pairs, by `(a << 32) | b`.
+    pub pairs: FxHashMap<u64, PairStats>,
+}
+
+impl Lexicon {
+    /// The id of a token.
+    pub fn id(&self, key: &str, kind: TokenKind, shape: u8) -> u32 {
+        if kind == TokenKind::Number {
+            return ids::NUMBER;
+        }
+        if let Some(&id) = self.vocab.get(key) {
+            return id;
+        }
+        match kind {
+            TokenKind::Syllable => match shape {
+                shape::TITLE => ids::UNK_TITLE,
+                shape::UPPER => ids::UNK_UPPER,
+                _ => ids::UNK_LOWER,
+            },
+            TokenKind::Foreign => ids::UNK_FOREIGN,
+            TokenKind::Abbreviation => ids::UNK_ABBR,
+            _ => ids::UNK_OTHER,
+        }
+    }
+
+    /// Fills `f` for the tokens `range` of `doc`. `extra` is a dictionary whose words count as
+    /// [`source::TREEBANK`] on top of the built-in one (used when training with held-out
+    /// folds).
+    pub fn features(
+        &self,
+        doc: &Document,
+        range: Range<usize>,
+        extra: Option<&Dict>,
+        f: &mut SentenceFeatures,
+    ) {
+        let tokens = &doc.tokens()[range];
+        let text = doc.text();
+        let caps = is_caps_sentence(text, tokens);
+        f.ids.clear();
+        f.shapes.clear();
+        f.ids.extend([ids::BOUNDARY; 2]);
+        f.shapes.extend([shape::BOUNDARY; 2]);
+        for t in tokens {
+            let sh = token_shape(&text[t.span], t.kind, caps);
+            f.ids.push(self.id(doc.norm(t), t.kind, sh));
+            f.shapes.push(sh);
+        }
+        f.ids.extend([ids::BOUNDARY; 2]);
+        f.shapes.extend([shape::BOUNDARY; 2]);
+        let n = tokens.len();
+        let gaps = n.saturating_sub(1);
+        f.joinable.clear();
+        f.joinable.extend(
+            tokens
+                .windows(2)
+                .map(|w| joinable(w[0].kind, w[1].kind) && w[0].span.end < w[1].span.start),
+        );
+        f.stats.clear();
+        f.stats.extend((0..gaps).map(|g| {
+            let (a, b) = (f.ids[g + 2], f.ids[g + 3]);
+            self.pairs.get(&pair_key(a, b)).copied().unwrap_or(PairStats::UNSEEN)
+        }));
+        f.dict.clear();
+        f.dict.resize(gaps, [[0; 3]; source::COUNT]);
+        let ids = &f.ids[2..2 + n];
+        let dict_out = &mut f.dict;
+        let mut record = |start: usize, len: usize, srcs: u8| {
+            for s in 0..source::COUNT {
+                if srcs & (1 << s) == 0 {
+                    continue;
+                }
+                let l = len.min(LEN_CAP) as u8;
+                for g in start..start + len - 1 {
+                    let e = &mut dict_out[g][s][0];
+                    *e = (*e).max(l);
+                }
+                if start > 0 {
+                    let e = &mut dict_out[start - 1][s][2];
+                    *e = (*e).max(l);
+                }
+                let end = start + len - 1;
+                if end < gaps {
+                    let e = &mut dict_out[end][s][1];
+                    *e = (*e).max(l);
+                }
+            }
+        };
+        for start in 0..n {
+            if start + 1 < n && !f.joinable[start] {
+                continue;
+            }
+            self.dict.matches(&ids[start..], |len, srcs| {
+                if (start..start + len - 1).all(|g| f.joinable[g]) {
+                    record(start, len, srcs)
+                }
+            });
+            if let Some(x) = extra {
+                x.matches(&ids[start..], |len, _| {
+                    if (start..start + len - 1).all(|g| f.joinable[g]) {
+                        record(start, len, source::TREEBANK)
+                    }
+                });
+            }
+        }
+    }
+}
+
+impl Lexicon {
+    /// Joins the gaps inside proper names the dictionary knows (`hà nội`, `hoa kỳ`) where they
+    /// are written all in lower case (or in an all-caps heading): there the capitals that
+    /// mark a name are missing, so the model alone would miss it.
+    pub fn join_lower_case_names(&self, f: &SentenceFeatures, gaps: &mut [bool]) {
+        let n = gaps.len() + 1;
+        let ids = &f.ids[2..2 + n];
+        let shapes = &f.shapes[2..2 + n];
+        for start in 0..gaps.len() {
+            if !f.joinable[start] || shapes[start] != shape::LOWER {
+                continue;
+            }
+            let mut best = 0;
+            self.dict.matches(&ids[start..], |len, srcs| {
+                let ok = srcs & source::PROPER != 0
+                    && (start..start + len - 1).all(|g| f.joinable[g])
+                    && shapes[start..start + len].iter().all(|&s| s == shape::LOWER);
+                if ok {
+                    best = len;
+                }
+            });
+            if best >= 2 {
+                gaps[start..start + best - 1].fill(true);
+            }
+        }
+    }
+}
+
+/// Calls `emit` with the index of every dense feature of gap `g`.
+#[inline]
+pub fn dense_features(f: &SentenceFeatures, g: usize, mut emit: impl FnMut(usize)) {
+    let s = |k: usize| f.shapes[k] as usize;
+    let (sm2, sm1, s0, s1) = (s(g), s(g + 1), s(g + 2), s(g + 3)); // padded indices
+    let c = shape::COUNT;
+    let sh2 = sm1 * c + s0;
+    emit(dense::BIAS);
+    emit(dense::SHAPE2 + sh2);
+    emit(dense::SHAPE4 + ((sm2 * c + sm1) * c + s0) * c + s1);
+    for (src, d) in f.dict[g].iter().enumerate() {
+        emit(
+            dense::DICT
+                + ((src * LENS + d[0] as usize) * LENS + d[1] as usize) * LENS
+                + d[2] as usize,
+        );
+    }
+    let st = f.stats[g];
+    emit(dense::PMI + st.pmi as usize);
+    emit(dense::PMI_COUNT + st.pmi as usize * COUNT_BUCKETS + st.count as usize);
+    emit(dense::PMI_SHAPE + st.pmi as usize * c * c + sh2);
+    emit(dense::DICT_SHAPE + f.dict[g][0][0] as usize * c * c + sh2);
+}
+
+/// A feature of one gap, in the form the trainer keeps weights for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Feature {
+    /// Syllable at position 0..4 (= -2, -1, 0, 1).
+    Uni(u8, u32),
+    /// Pair at slot 0..3 (= (-2,-1), (-1,0), (0,1)).
+    Pair(u8, u32, u32),
+    /// Triple at slot 0..2 (= (-2,-1,0), (-1,0,1)).
+    Tri(u8, u32, u32, u32),
+    /// A dense feature.
+    Dense(u32),
+}
+
+/// Calls `emit` with every feature of gap `g` (training form).
+pub fn gap_features(f: &SentenceFeatures, g: usize, mut emit: impl FnMut(Feature)) {
+    let id = |k: usize| f.ids[k];
+    let p = g; // padded index of token g - 1
+    for pos in 0..4u8 {
+        emit(Feature::Uni(pos, id(p + pos as usize)));
+    }
+    for slot in 0..3u8 {
+        let k = p + slot as usize;
+        emit(Feature::Pair(slot, id(k), id(k + 1)));
+    }
+    for slot in 0..2u8 {
+        let k = p + slot as usize;
+        emit(Feature::Tri(slot, id(k), id(k + 1), id(k + 2)));
+    }
+    dense_features(f, g, |i| emit(Feature::Dense(i as u32)));
+}
+
+/// The trained model: lexicon plus weights, laid out by n-gram.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    /// Vocabulary, dictionary and pair statistics.
+    pub lexicon: Lexicon,
+    uni: Vec<[f32; 4]>,
+    pairs: FxHashMap<u64, PairEntry>,
+    triples: FxHashMap<u64, [f32; 2]>,
+    dense: Vec<f32>,
+}
+
+impl Model {
+    /// Builds a model from trained weights.
+    pub fn from_weights(lexicon: Lexicon, weights: &FxHashMap<Feature, f32>) -> Model {
+        let n_ids = lexicon.vocab.values().copied().max().map_or(ids::FIRST, |m| m + 1) as usize;
+        let mut m = Model {
+            uni: vec![[0.0; 4]; n_ids],
+            dense: vec![0.0; dense::SIZE],
+            pairs: FxHashMap::default(),
+            triples: FxHashMap::default(),
+            lexicon,
+        };
+        for (&pk, &stats) in &m.lexicon.pairs {
+            m.pairs.insert(pk, PairEntry { w: [0.0; 3], stats });
+        }
+        for (&f, &w) in weights {
+            if w == 0.0 {
+                continue;
+            }
+            match f {
+                Feature::Uni(pos, id) => m.uni[id as usize][pos as usize] += w,
+                Feature::Pair(slot, a, b) => {
+                    let stats =
+                        m.lexicon.pairs.get(&pair_key(a, b)).copied().unwrap_or(PairStats::UNSEEN);
+                    m.pairs.entry(pair_key(a, b)).or_insert(PairEntry { w: [0.0; 3], stats }).w
+                        [slot as usize] += w;
+                }
+                Feature::Tri(slot, a, b, c) => {
+                    m.triples.entry(seq_hash(&[a, b, c])).or_default()[slot as usize] += w
+                }
+                Feature::Dense(i) => m.dense[i as usize] += w,
+            }
+        }
+        m
+    }
+
+    /// Scores every gap of a sentence into `scores` (positive: join).
+    pub fn score(&self, f: &SentenceFeatures, scores: &mut Vec<f32>) {
+        let n = f.ids.len() - 4;
+        let gaps = n.saturating_sub(1);
+        scores.clear();
+        scores.resize(gaps, 0.0);
+        if gaps == 0 {
+            return;
+        }
+        // Padded token k (0..n+4) is at position `pos` of gap g when k = g + pos; add its
+        // weights to every gap it touches.
+        let add = |scores: &mut Vec<f32>, g: isize, w: f32| {
+            if g >= 0 && (g as usize) < gaps {
+                scores[g as usize] += w;
+            }
+        };
+        for k in 0..f.ids.len() {
+            let u = self.uni.get(f.ids[k] as usize).copied().unwrap_or_default();
+            for (pos, &w) in u.iter().enumerate() {
+                add(scores, k as isize - pos as isize, w);
+            }
+            if k + 1 < f.ids.len()
+                && let Some(e) = self.pairs.get(&pair_key(f.ids[k], f.ids[k + 1]))
+            {
+                for (slot, &w) in e.w.iter().enumerate() {
+                    add(scores, k as isize - slot as isize, w);
+                }
+            }
+            if k + 2 < f.ids.len()
+                && let Some(t) = self.triples.get(&seq_hash(&f.ids[k..k + 3]))
+            {
+                for (slot, &w) in t.iter().enumerate() {
+                    add(scores, k as isize - slot as isize, w);
+                }
+            }
+        }
+        for (g, s) in scores.iter_mut().enumerate() {
+            dense_features(f, g, |i| *s += self.dense[i]);
+        }
+    }
+
+    /// Serializes the model (see the module docs for the format).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        let put_u32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
+        let put_f32 = |out: &mut Vec<u8>, v: f32| out.extend_from_slice(&v.to_le_bytes());
+        // Vocabulary in id order.
+        let mut vocab: Vec<(&str, u32)> =
+            self.lexicon.vocab.iter().map(|(k, &v)| (&**k, v)).collect();
+        vocab.sort_by_key(|&(_, id)| id);
+        put_u32(&mut out, vocab.len() as u32);
+        for (i, (k, id)) in vocab.iter().enumerate() {
+            assert_eq!(*id, ids::FIRST + i as u32, "vocabulary ids are dense");
+            out.push(k.len() as u8);
+            out.extend_from_slice(k.as_bytes());
+        }
+        for u in &self.uni {
+            for &w in u {
+                put_f32(&mut out, w);
+            }
+        }
+        let mut pairs: Vec<(&u64, &PairEntry)> = self.pairs.iter().collect();
+        pairs.sort_by_key(|(k, _)| **k);
+        put_u32(&mut out, pairs.len() as u32);
+        for (k, e) in pairs {
+            out.extend_from_slice(&k.to_le_bytes());
+            for &w in &e.w {
+                put_f32(&mut out, w);
+            }
+            out.push(e.stats.pmi);
+            out.push(e.stats.count);
+        }
+        let mut tris: Vec<(&u64, &[f32; 2])> = self.triples.iter().collect();
+        tris.sort_by_key(|(k, _)| **k);
+        put_u32(&mut out, tris.len() as u32);
+        for (k, w) in tris {
+            out.extend_from_slice(&k.to_le_bytes());
+            put_f32(&mut out, w[0]);
+            put_f32(&mut out, w[1]);
+        }
+        put_u32(&mut out, self.dense.len() as u32);
+        for &w in &self.dense {
+            put_f32(&mut out, w);
+        }
+        let mut dict: Vec<(&u64, &u8)> = self.lexicon.dict.entries.iter().collect();
+        dict.sort_by_key(|(k, _)| **k);
+        put_u32(&mut out, dict.len() as u32);
+        for (k, f) in dict {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.push(*f);
+        }
+        out
+    }
+
+    /// Parses a model file.
+    ///
+    /// # Errors
+    /// A wrong magic header or a truncated or inconsistent file.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Model> {
+        let mut r = Reader { name, bytes, pos: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(Error::resource(
+                name,
+                None,
+                "not a vita segmenter model (bad magic or version)",
+            ));
+        }
+        let n_vocab = r.u32()? as usize;
+        let mut vocab = FxHashMap::with_capacity_and_hasher(n_vocab, Default::default());
+        for i in 0..n_vocab {
+            let len = r.take(1)?[0] as usize;
+            let s = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| Error::resource(name, None, "vocabulary entry is not UTF-8"))?;
+            vocab.insert(s.into(), ids::FIRST + i as u32);
+        }
+        let n_ids = ids::FIRST as usize + n_vocab;
+        let mut uni = Vec::with_capacity(n_ids);
+        for _ in 0..n_ids {
+            uni.push([r.f32()?, r.f32()?, r.f32()?, r.f32()?]);
+        }
+        let n_pairs = r.u32()? as usize;
+        let mut pairs = FxHashMap::with_capacity_and_hasher(n_pairs, Default::default());
+        let mut pair_stats = FxHashMap::with_capacity_and_hasher(n_pairs, Default::default());
+        for _ in 0..n_pairs {
+            let k = r.u64()?;
+            let w = [r.f32()?, r.f32()?, r.f32()?];
+            let b = r.take(2)?;
+            let stats = PairStats {
+                pmi: b[0].min(PMI_BUCKETS as u8 - 1),
+                count: b[1].min(COUNT_BUCKETS as u8 - 1),
+            };
+            if stats != PairStats::UNSEEN {
+                pair_stats.insert(k, stats);
+            }
+            pairs.insert(k, PairEntry { w, stats });
+        }
+        let n_tri = r.u32()? as usize;
+        let mut triples = FxHashMap::with_capacity_and_hasher(n_tri, Default::default());
+        for _ in 0..n_tri {
+            let k = r.u64()?;
+            triples.insert(k, [r.f32()?, r.f32()?]);
+        }
+        let n_dense = r.u32()? as usize;
+        if n_dense != dense::SIZE {
+            return Err(Error::resource(
+                name,
+                None,
+                format!("expected {} dense weights, found {n_dense}", dense::SIZE),
+            ));
+        }
+        let mut dense_w = Vec::with_capacity(n_dense);
+        for _ in 0..n_dense {
+            dense_w.push(r.f32()?);
+        }
+        let n_dict = r.u32()? as usize;
+        let mut entries = FxHashMap::with_capacity_and_hasher(n_dict, Default::default());
+        for _ in 0..n_dict {
+            let k = r.u64()?;
+            entries.insert(k, r.take(1)?[0]);
+        }
+        if r.pos != bytes.len() {
+            return Err(Error::resource(name, None, "trailing bytes after the model"));
+        }
+        Ok(Model {
+            lexicon: Lexicon { vocab, dict: Dict { entries }, pairs: pair_stats },
+            uni,
+            pairs,
+            triples,
+            dense: dense_w,
+        })
+    }
+}
+
+struct Reader<'a> {
+    name: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let Some(end) = end else {
+            return Err(Error::resource(
+                self.name,
+                None,
+                format!("truncated at byte {}", self.pos),
+            ));
+        };
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+    fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    }
+    fn f32(&mut self) -> Result<f32> {
+        Ok(f32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+    }
+}

@@ -1,0 +1,174 @@
+//! The statistical segmenter with an optional user dictionary.
+
+use super::WordSegmenter;
+use super::model::{MAX_WORD, Model, SentenceFeatures};
+use crate::document::Document;
+use crate::error::{Error, Result};
+use rustc_hash::FxHashSet;
+use std::cell::RefCell;
+use std::io::BufRead;
+use std::ops::Range;
+use std::sync::{Arc, LazyLock};
+
+/// The model shipped in the binary (empty only in a bootstrap build, before the first
+/// `vita-train` run).
+static EMBEDDED: &[u8] = include_bytes!("../data/segmenter.bin");
+
+static EMBEDDED_MODEL: LazyLock<Option<Arc<Model>>> = LazyLock::new(|| {
+    if EMBEDDED.is_empty() {
+        return None;
+    }
+    Some(Arc::new(
+        Model::from_bytes("embedded segmenter", EMBEDDED).expect("the embedded model parses"),
+    ))
+});
+
+/// Words a user wants kept whole, as keys (`trí tuệ nhân tạo`).
+#[derive(Clone, Debug, Default)]
+pub struct UserDict {
+    words: FxHashSet<String>,
+    prefixes: FxHashSet<String>,
+    longest: usize,
+}
+
+impl UserDict {
+    /// Reads one word per line, syllables separated by spaces; blank lines and lines starting
+    /// with `#` are skipped.
+    ///
+    /// # Errors
+    /// An I/O error, or a line with one syllable only or more than seven, naming the line.
+    pub fn read(name: &str, r: impl BufRead) -> Result<UserDict> {
+        let mut d = UserDict::default();
+        for (i, line) in r.lines().enumerate() {
+            let line = line.map_err(|e| Error::resource(name, Some(i + 1), e.to_string()))?;
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            d.insert(t).map_err(|msg| Error::resource(name, Some(i + 1), msg))?;
+        }
+        Ok(d)
+    }
+
+    /// Adds one word (syllables separated by spaces).
+    ///
+    /// # Errors
+    /// The word has fewer than two or more than seven syllables.
+    pub fn insert(&mut self, word: &str) -> std::result::Result<(), String> {
+        let key = crate::normalize::key(word);
+        let parts: Vec<&str> = key.split(' ').collect();
+        if parts.len() < 2 || parts.len() > MAX_WORD {
+            return Err(format!(
+                "'{word}': a dictionary word has 2 to {MAX_WORD} syllables separated by spaces"
+            ));
+        }
+        for k in 1..parts.len() {
+            self.prefixes.insert(parts[..k].join(" "));
+        }
+        self.longest = self.longest.max(parts.len());
+        self.words.insert(key);
+        Ok(())
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the dictionary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Joins the gaps inside every longest match (left to right) and splits at its edges.
+    fn apply(&self, doc: &Document, range: Range<usize>, gaps: &mut [bool]) {
+        let tokens = &doc.tokens()[range];
+        let mut i = 0;
+        let mut key = String::new();
+        while i < tokens.len() {
+            key.clear();
+            let mut best = 0;
+            for len in 1..=self.longest.min(tokens.len() - i) {
+                let t = &tokens[i + len - 1];
+                if len > 1 {
+                    if tokens[i + len - 2].span.end == t.span.start {
+                        break;
+                    }
+                    key.push(' ');
+                }
+                key.push_str(doc.norm(t));
+                if len > 1 && self.words.contains(&key) {
+                    best = len;
+                }
+                if !self.prefixes.contains(&key) {
+                    break;
+                }
+            }
+            if best >= 2 {
+                gaps[i..i + best - 1].fill(true);
+                if i > 0 {
+                    gaps[i - 1] = false;
+                }
+                if i + best - 1 < gaps.len() {
+                    gaps[i + best - 1] = false;
+                }
+                i += best;
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The trained segmenter.
+#[derive(Clone, Debug)]
+pub struct Segmenter {
+    model: Arc<Model>,
+    user: Option<Arc<UserDict>>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(SentenceFeatures, Vec<f32>)> = RefCell::new(Default::default());
+}
+
+impl Segmenter {
+    /// The segmenter embedded in the binary, or `None` in a bootstrap build without a model.
+    pub fn embedded() -> Option<Segmenter> {
+        EMBEDDED_MODEL.as_ref().map(|m| Segmenter { model: Arc::clone(m), user: None })
+    }
+
+    /// A segmenter from a model.
+    pub fn new(model: Model) -> Segmenter {
+        Segmenter { model: Arc::new(model), user: None }
+    }
+
+    /// Adds a user dictionary whose words are always kept whole.
+    pub fn with_user_dict(mut self, dict: UserDict) -> Segmenter {
+        self.user = Some(Arc::new(dict));
+        self
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+}
+
+impl WordSegmenter for Segmenter {
+    fn join(&self, doc: &Document, sentence: Range<usize>, gaps: &mut [bool]) {
+        if gaps.is_empty() {
+            return;
+        }
+        SCRATCH.with_borrow_mut(|(f, scores)| {
+            self.model.lexicon.features(doc, sentence.clone(), None, f);
+            self.model.score(f, scores);
+            for (g, gap) in gaps.iter_mut().enumerate() {
+                *gap = f.joinable[g] && scores[g] > 0.0;
+            }
+            self.model.lexicon.join_lower_case_names(f, gaps);
+        });
+        if let Some(u) = &self.user {
+            u.apply(doc, sentence, gaps);
+        }
+    }
+}
