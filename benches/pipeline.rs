@@ -105,5 +105,10 @@ fn multithreaded(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages, load, multithreaded);
-criterion_main!(benches);
+#[allow(missing_docs)]
+mod group {
+    use super::*;
+    criterion_group!(benches, stages, load, multithreaded);
+}
+
+criterion_main!(group::benches);

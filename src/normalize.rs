@@ -30,9 +30,9 @@ pub(crate) fn is_invisible(c: char) -> bool {
 /// Collects the chars of `s` in NFC, without invisible characters.
 pub(crate) fn nfc_chars(s: &str, out: &mut Vec<char>) {
     out.clear();
-    if s.is_ascii() {
-        out.extend(s.chars());
-    } else if !s.chars().any(is_invisible) && is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    let clean = s.is_ascii()
+        || (!s.chars().any(is_invisible) && is_nfc_quick(s.chars()) == IsNormalized::Yes);
+    if clean {
         out.extend(s.chars());
     } else {
         out.extend(s.chars().filter(|&c| !is_invisible(c)).nfc());

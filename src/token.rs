@@ -169,6 +169,9 @@ fn is_punct(c: char) -> bool {
     )
 }
 
+/// Letter run -> (key, is a Vietnamese syllable).
+type KeyCache = rustc_hash::FxHashMap<Box<str>, (Box<str>, bool)>;
+
 /// Most entries in the per-thread key cache; it is emptied when full.
 const CACHE_CAP: usize = 1 << 17;
 
@@ -176,8 +179,7 @@ thread_local! {
     /// Letter runs seen before: their key and whether they are a Vietnamese syllable. Running
     /// the syllable parser is several times slower than this lookup, and a few thousand
     /// syllables make up almost all of any Vietnamese text.
-    static KEYS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, (Box<str>, bool)>> =
-        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+    static KEYS: std::cell::RefCell<KeyCache> = std::cell::RefCell::new(KeyCache::default());
 }
 
 /// [`key_into`] for a candidate syllable, through the per-thread cache.
@@ -453,7 +455,7 @@ impl Tokenizer<'_> {
             let initial = !connectors
                 && seg.chars == 1
                 && seg.upper == 1
-                && self.text[end + 1..].starts_with(|c: char| c == ' ')
+                && self.text[end + 1..].starts_with(' ')
                 && self.text[end + 1..].trim_start().starts_with(char::is_uppercase)
                 && i > 0
                 && self.text[..i].ends_with(' ');

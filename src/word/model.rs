@@ -371,20 +371,16 @@ impl Lexicon {
         let ids = &f.ids[2..2 + n];
         let dict_out = &mut f.dict;
         let mut record = |start: usize, len: usize, srcs: u8| {
-            for s in 0..source::COUNT {
-                if srcs & (1 << s) == 0 {
-                    continue;
-                }
-                let l = len.min(LEN_CAP) as u8;
-                for g in start..start + len - 1 {
-                    let e = &mut dict_out[g][s][0];
-                    *e = (*e).max(l);
+            let l = len.min(LEN_CAP) as u8;
+            let end = start + len - 1; // the gap after the word
+            for s in (0..source::COUNT).filter(|s| srcs & (1 << s) != 0) {
+                for gap in &mut dict_out[start..end] {
+                    gap[s][0] = gap[s][0].max(l);
                 }
                 if start > 0 {
                     let e = &mut dict_out[start - 1][s][2];
                     *e = (*e).max(l);
                 }
-                let end = start + len - 1;
                 if end < gaps {
                     let e = &mut dict_out[end][s][1];
                     *e = (*e).max(l);
