@@ -75,6 +75,64 @@ pub struct Token {
     pub kind: TokenKind,
     /// Where its key is in the document's key buffer (see [`crate::Document::norm`]).
     pub(crate) norm: Span,
+    /// Case of its letters (bits of [`case`]).
+    pub case: u8,
+    /// [`key_hash`] of its key: what the models look words up by.
+    pub hash: u64,
+}
+
+/// Bits describing the case of a token's letters.
+pub mod case {
+    /// The first char is an upper-case letter.
+    pub const FIRST_UPPER: u8 = 1;
+    /// At least one upper-case letter.
+    pub const HAS_UPPER: u8 = 2;
+    /// At least two upper-case letters.
+    pub const MULTI_UPPER: u8 = 4;
+    /// At least one lower-case letter.
+    pub const HAS_LOWER: u8 = 8;
+    /// At least two chars.
+    pub const MULTI_CHAR: u8 = 16;
+
+    /// The case bits of `s`.
+    pub fn of(s: &str) -> u8 {
+        let mut bits = 0;
+        let mut upper = 0;
+        for (i, c) in s.chars().enumerate() {
+            if i == 1 {
+                bits |= MULTI_CHAR;
+            }
+            let (up, low) = if c.is_ascii() {
+                (c.is_ascii_uppercase(), c.is_ascii_lowercase())
+            } else {
+                (c.is_uppercase(), c.is_lowercase())
+            };
+            if up {
+                upper += 1;
+                if i == 0 {
+                    bits |= FIRST_UPPER;
+                }
+            } else if low {
+                bits |= HAS_LOWER;
+            }
+        }
+        if upper >= 1 {
+            bits |= HAS_UPPER;
+        }
+        if upper >= 2 {
+            bits |= MULTI_UPPER;
+        }
+        bits
+    }
+}
+
+/// The hash of a key that dictionaries and models index by (FxHash of its bytes).
+#[inline]
+pub fn key_hash(key: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key.as_bytes());
+    h.finish()
 }
 
 /// Abbreviations that keep a following dot (compared case-sensitively, without the dot).
@@ -169,36 +227,49 @@ fn is_punct(c: char) -> bool {
     )
 }
 
-/// Letter run -> (key, is a Vietnamese syllable).
-type KeyCache = rustc_hash::FxHashMap<Box<str>, (Box<str>, bool)>;
+/// What the tokenizer caches for a letter run: everything that depends on its surface only.
+#[derive(Clone, Copy)]
+struct Cached {
+    syllable: bool,
+    case: u8,
+    hash: u64,
+}
+
+/// Letter run -> (key, facts).
+type KeyCache = rustc_hash::FxHashMap<Box<str>, (Box<str>, Cached)>;
 
 /// Most entries in the per-thread key cache; it is emptied when full.
 const CACHE_CAP: usize = 1 << 17;
 
 thread_local! {
-    /// Letter runs seen before: their key and whether they are a Vietnamese syllable. Running
-    /// the syllable parser is several times slower than this lookup, and a few thousand
-    /// syllables make up almost all of any Vietnamese text.
+    /// Letter runs seen before. Running the syllable parser is several times slower than this
+    /// lookup, and a few thousand syllables make up almost all of any Vietnamese text.
     static KEYS: std::cell::RefCell<KeyCache> = std::cell::RefCell::new(KeyCache::default());
 }
 
-/// [`key_into`] for a candidate syllable, through the per-thread cache.
-fn cached_key(s: &str, scratch: &mut Vec<char>, out: &mut String) -> bool {
+fn compute(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
+    let start = out.len();
+    let syllable = key_into(s, true, scratch, out);
+    Cached { syllable, case: case::of(s), hash: key_hash(&out[start..]) }
+}
+
+/// Appends the key of a candidate syllable to `out`, through the per-thread cache.
+fn cached_key(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
     if s.len() > 24 {
-        return key_into(s, true, scratch, out);
+        return compute(s, scratch, out);
     }
     KEYS.with_borrow_mut(|cache| {
-        if let Some((k, syl)) = cache.get(s) {
+        if let Some((k, c)) = cache.get(s) {
             out.push_str(k);
-            return *syl;
+            return *c;
         }
         let start = out.len();
-        let syl = key_into(s, true, scratch, out);
+        let c = compute(s, scratch, out);
         if cache.len() >= CACHE_CAP {
             cache.clear();
         }
-        cache.insert(s.into(), (out[start..].into(), syl));
-        syl
+        cache.insert(s.into(), (out[start..].into(), c));
+        c
     })
 }
 
@@ -223,23 +294,22 @@ impl Tokenizer<'_> {
     fn push(&mut self, start: usize, end: usize, kind: TokenKind) {
         let s = &self.text[start..end];
         let k0 = self.norms.len();
-        let kind = match kind {
+        let (kind, case, hash) = match kind {
             TokenKind::Syllable => {
-                if cached_key(s, &mut self.scratch, self.norms) {
-                    TokenKind::Syllable
-                } else {
-                    TokenKind::Foreign
-                }
+                let c = cached_key(s, &mut self.scratch, self.norms);
+                (if c.syllable { TokenKind::Syllable } else { TokenKind::Foreign }, c.case, c.hash)
             }
             k => {
                 key_into(s, false, &mut self.scratch, self.norms);
-                k
+                (k, case::of(s), key_hash(&self.norms[k0..]))
             }
         };
         self.tokens.push(Token {
             span: Span::new(start, end),
             kind,
             norm: Span::new(k0, self.norms.len()),
+            case,
+            hash,
         });
     }
 

@@ -182,7 +182,7 @@ fn example(p: &Pipeline, g: &GoldSentence, lower: bool) -> Example {
 }
 
 fn ids_of(lex: &Lexicon, key: &str) -> Option<Vec<u32>> {
-    key.split(' ').map(|s| lex.vocab.get(s).copied()).collect()
+    key.split(' ').map(|s| lex.key_id(s)).collect()
 }
 
 fn train_segmenter(a: &Args) -> Result<(), String> {
@@ -297,16 +297,15 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
     }
     let mut lex = Lexicon::default();
     for (i, k) in keys.into_iter().filter(|k| !k.is_empty() && k.len() < 256).enumerate() {
-        lex.vocab.insert(k.into(), model::ids::FIRST + i as u32);
+        lex.insert_key(&k, model::ids::FIRST + i as u32);
     }
     for ((x, y), &c) in &pair_raw {
         if c < a.min_raw {
             continue;
         }
-        let (Some(&ix), Some(&iy)) = (
-            lex.vocab.get(raw_names[*x as usize].as_str()),
-            lex.vocab.get(raw_names[*y as usize].as_str()),
-        ) else {
+        let (Some(ix), Some(iy)) =
+            (lex.key_id(&raw_names[*x as usize]), lex.key_id(&raw_names[*y as usize]))
+        else {
             continue;
         };
         let st = PairStats::from_counts(c, uni_raw[*x as usize], uni_raw[*y as usize], n_raw);

@@ -232,25 +232,20 @@ pub struct SentenceFeatures {
     pub stats: Vec<PairStats>,
 }
 
-/// The shape of one token; `caps_sentence` treats all-caps syllables as lower case (headings).
-pub fn token_shape(text: &str, kind: TokenKind, caps_sentence: bool) -> u8 {
-    let (mut upper, mut lower, mut first_upper) = (0, 0, false);
-    for (i, c) in text.chars().enumerate() {
-        if c.is_uppercase() {
-            upper += 1;
-            first_upper |= i == 0;
-        } else if c.is_lowercase() {
-            lower += 1;
-        }
-    }
-    let all_caps = upper >= 1 && lower == 0 && (upper >= 2 || kind != TokenKind::Syllable);
+/// The shape of one token from its kind and [case bits](crate::token::case);
+/// `caps_sentence` treats all-caps syllables as lower case (headings).
+pub fn token_shape(kind: TokenKind, case: u8, caps_sentence: bool) -> u8 {
+    use crate::token::case::*;
+    let has_lower = case & HAS_LOWER != 0;
+    let all_caps = case & HAS_UPPER != 0
+        && !has_lower
+        && (case & MULTI_UPPER != 0 || kind != TokenKind::Syllable);
     match kind {
         TokenKind::Syllable => {
+            let single_capital = case & HAS_UPPER != 0 && case & MULTI_UPPER == 0 && !has_lower;
             if all_caps && !caps_sentence {
                 shape::UPPER
-            } else if first_upper && !caps_sentence && lower > 0
-                || (upper == 1 && lower == 0 && !caps_sentence)
-            {
+            } else if !caps_sentence && (case & FIRST_UPPER != 0 && has_lower || single_capital) {
                 shape::TITLE
             } else {
                 shape::LOWER
@@ -259,7 +254,7 @@ pub fn token_shape(text: &str, kind: TokenKind, caps_sentence: bool) -> u8 {
         TokenKind::Foreign | TokenKind::Abbreviation => {
             if all_caps {
                 shape::F_UPPER
-            } else if upper > 0 {
+            } else if case & HAS_UPPER != 0 {
                 shape::F_TITLE
             } else {
                 shape::F_LOWER
@@ -281,15 +276,12 @@ pub fn joinable(a: TokenKind, b: TokenKind) -> bool {
 }
 
 /// Whether a sentence is (mostly) written in capitals, like a heading.
-pub fn is_caps_sentence(doc_text: &str, tokens: &[Token]) -> bool {
+pub fn is_caps_sentence(tokens: &[Token]) -> bool {
+    use crate::token::case::*;
     let (mut words, mut caps) = (0, 0);
-    for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
-        let s = &doc_text[t.span];
-        if s.chars().count() < 2 {
-            continue;
-        }
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable && t.case & MULTI_CHAR != 0) {
         words += 1;
-        if !s.chars().any(char::is_lowercase) {
+        if t.case & HAS_LOWER == 0 {
             caps += 1;
         }
     }
@@ -302,6 +294,8 @@ pub fn is_caps_sentence(doc_text: &str, tokens: &[Token]) -> bool {
 pub struct Lexicon {
     /// Syllable key -> id (from [`ids::FIRST`]).
     pub vocab: FxHashMap<Box<str>, u32>,
+    /// [`key_hash`](crate::token::key_hash) of a key -> id: what lookups use.
+    by_hash: FxHashMap<u64, u32>,
     /// Multi-syllable words.
     pub dict: Dict,
     /// Raw-text statistics of syllable pairs, by `(a << 32) | b`.
@@ -309,12 +303,24 @@ pub struct Lexicon {
 }
 
 impl Lexicon {
+    /// Adds a key to the vocabulary.
+    pub fn insert_key(&mut self, key: &str, id: u32) {
+        self.by_hash.insert(crate::token::key_hash(key), id);
+        self.vocab.insert(key.into(), id);
+    }
+
+    /// The id of a key, if it is in the vocabulary.
+    pub fn key_id(&self, key: &str) -> Option<u32> {
+        self.by_hash.get(&crate::token::key_hash(key)).copied()
+    }
+
     /// The id of a token.
-    pub fn id(&self, key: &str, kind: TokenKind, shape: u8) -> u32 {
+    pub fn id(&self, token: &Token, shape: u8) -> u32 {
+        let kind = token.kind;
         if kind == TokenKind::Number {
             return ids::NUMBER;
         }
-        if let Some(&id) = self.vocab.get(key) {
+        if let Some(&id) = self.by_hash.get(&token.hash) {
             return id;
         }
         match kind {
@@ -340,15 +346,14 @@ impl Lexicon {
         f: &mut SentenceFeatures,
     ) {
         let tokens = &doc.tokens()[range];
-        let text = doc.text();
-        let caps = is_caps_sentence(text, tokens);
+        let caps = is_caps_sentence(tokens);
         f.ids.clear();
         f.shapes.clear();
         f.ids.extend([ids::BOUNDARY; 2]);
         f.shapes.extend([shape::BOUNDARY; 2]);
         for t in tokens {
-            let sh = token_shape(&text[t.span], t.kind, caps);
-            f.ids.push(self.id(doc.norm(t), t.kind, sh));
+            let sh = token_shape(t.kind, t.case, caps);
+            f.ids.push(self.id(t, sh));
             f.shapes.push(sh);
         }
         f.ids.extend([ids::BOUNDARY; 2]);
@@ -645,12 +650,14 @@ impl Model {
             ));
         }
         let n_vocab = r.u32()? as usize;
-        let mut vocab = FxHashMap::with_capacity_and_hasher(n_vocab, Default::default());
+        let mut lexicon = Lexicon::default();
+        lexicon.vocab.reserve(n_vocab);
+        lexicon.by_hash.reserve(n_vocab);
         for i in 0..n_vocab {
             let len = r.take(1)?[0] as usize;
             let s = std::str::from_utf8(r.take(len)?)
                 .map_err(|_| Error::resource(name, None, "vocabulary entry is not UTF-8"))?;
-            vocab.insert(s.into(), ids::FIRST + i as u32);
+            lexicon.insert_key(s, ids::FIRST + i as u32);
         }
         let n_ids = ids::FIRST as usize + n_vocab;
         let mut uni = Vec::with_capacity(n_ids);
@@ -701,7 +708,7 @@ impl Model {
             return Err(Error::resource(name, None, "trailing bytes after the model"));
         }
         Ok(Model {
-            lexicon: Lexicon { vocab, dict: Dict { entries }, pairs: pair_stats },
+            lexicon: Lexicon { dict: Dict { entries }, pairs: pair_stats, ..lexicon },
             uni,
             pairs,
             triples,
