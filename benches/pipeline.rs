@@ -59,7 +59,18 @@ fn stages(c: &mut Criterion) {
             b.iter(|| docs.iter().map(|d| p.annotate(black_box(*d)).tokens().len()).sum::<usize>())
         });
     }
+    // The segmenter alone, on documents already tokenized.
     let p = Pipeline::new();
+    let tokens_only = Pipeline::new().with_layers(base);
+    let mut pre: Vec<vita::Document> = docs.iter().map(|d| tokens_only.annotate(*d)).collect();
+    g.bench_function("segment-only", |b| {
+        b.iter(|| {
+            for d in pre.iter_mut() {
+                p.segment(d);
+            }
+            pre.len()
+        })
+    });
     g.bench_function("all+json", |b| {
         let mut out = Vec::with_capacity(text.len() * 16);
         b.iter(|| {
@@ -81,7 +92,7 @@ fn stages(c: &mut Criterion) {
 }
 
 fn load(c: &mut Criterion) {
-    c.bench_function("Pipeline::new", |b| b.iter(|| black_box(Pipeline::new())));
+    c.bench_function("load/segmenter", |b| b.iter(|| black_box(vita::word::Segmenter::load_embedded().unwrap())));
 }
 
 fn multithreaded(c: &mut Criterion) {

@@ -117,12 +117,13 @@ impl Pipeline {
         token::tokenize(&doc.text, &mut doc.tokens, &mut doc.norms);
         doc.sentences = sentence::split(&doc.text, &doc.tokens);
         if self.layers.words || self.layers.entities || self.layers.keywords {
-            self.words(&mut doc);
+            self.segment(&mut doc);
         }
         doc
     }
 
-    fn words(&self, doc: &mut Document) {
+    /// Computes (or recomputes) the words layer of a document that has tokens and sentences.
+    pub fn segment(&self, doc: &mut Document) {
         let mut gaps = Vec::new();
         let mut words = Vec::with_capacity(doc.tokens.len());
         for s in &doc.sentences {

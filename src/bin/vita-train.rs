@@ -309,7 +309,7 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
             continue;
         };
         let st = PairStats::from_counts(c, uni_raw[*x as usize], uni_raw[*y as usize], n_raw);
-        lex.pairs.insert((u64::from(ix) << 32) | u64::from(iy), st);
+        lex.pairs.insert((u64::from(ix) << 32) | u64::from(iy), model::PairEntry { w: [0.0; 3], stats: st });
     }
     for (w, proper) in &lexicon_words {
         if let Some(ids) = ids_of(&lex, w) {

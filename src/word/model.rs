@@ -143,11 +143,17 @@ impl PairStats {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct PairEntry {
-    w: [f32; 3],
-    stats: PairStats,
+/// What is known about a syllable pair: its raw-text statistics and, once trained, its
+/// weights for the three gaps it touches.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairEntry {
+    /// Weights at slots `(-2,-1)`, `(-1,0)`, `(0,1)`.
+    pub w: [f32; 3],
+    /// Raw-text statistics.
+    pub stats: PairStats,
 }
+
+const NO_PAIR: PairEntry = PairEntry { w: [0.0; 3], stats: PairStats::UNSEEN };
 
 /// Hash of a sequence of syllable ids (dictionary keys, trigram keys).
 #[inline]
@@ -228,8 +234,8 @@ pub struct SentenceFeatures {
     pub joinable: Vec<bool>,
     /// Per gap: longest word covering it, ending before it, starting after it, per source.
     pub dict: Vec<[[u8; 3]; source::COUNT]>,
-    /// Per gap: raw-text statistics of the pair around it.
-    pub stats: Vec<PairStats>,
+    /// Per padded token `k`: the pair `(k, k + 1)` (the last entry is unused).
+    pub pairs: Vec<PairEntry>,
 }
 
 /// The shape of one token from its kind and [case bits](crate::token::case);
@@ -298,8 +304,9 @@ pub struct Lexicon {
     by_hash: FxHashMap<u64, u32>,
     /// Multi-syllable words.
     pub dict: Dict,
-    /// Raw-text statistics of syllable pairs, by `(a << 32) | b`.
-    pub pairs: FxHashMap<u64, PairStats>,
+    /// Syllable pairs by `(a << 32) | b`: raw-text statistics (the trainer fills them) and
+    /// weights (the trained model).
+    pub pairs: FxHashMap<u64, PairEntry>,
 }
 
 impl Lexicon {
@@ -366,11 +373,9 @@ impl Lexicon {
                 .windows(2)
                 .map(|w| joinable(w[0].kind, w[1].kind) && w[0].span.end < w[1].span.start),
         );
-        f.stats.clear();
-        f.stats.extend((0..gaps).map(|g| {
-            let (a, b) = (f.ids[g + 2], f.ids[g + 3]);
-            self.pairs.get(&pair_key(a, b)).copied().unwrap_or(PairStats::UNSEEN)
-        }));
+        f.pairs.clear();
+        f.pairs.extend(f.ids.windows(2).map(|w| self.pairs.get(&pair_key(w[0], w[1])).copied().unwrap_or(NO_PAIR)));
+        f.pairs.push(NO_PAIR);
         f.dict.clear();
         f.dict.resize(gaps, [[0; 3]; source::COUNT]);
         let ids = &f.ids[2..2 + n];
@@ -457,7 +462,7 @@ pub fn dense_features(f: &SentenceFeatures, g: usize, mut emit: impl FnMut(usize
                 + d[2] as usize,
         );
     }
-    let st = f.stats[g];
+    let st = f.pairs[g + 2].stats; // the pair (-1, 0): padded tokens g + 2, g + 3
     emit(dense::PMI + st.pmi as usize);
     emit(dense::PMI_COUNT + st.pmi as usize * COUNT_BUCKETS + st.count as usize);
     emit(dense::PMI_SHAPE + st.pmi as usize * c * c + sh2);
@@ -501,7 +506,6 @@ pub struct Model {
     /// Vocabulary, dictionary and pair statistics.
     pub lexicon: Lexicon,
     uni: Vec<[f32; 4]>,
-    pairs: FxHashMap<u64, PairEntry>,
     triples: FxHashMap<u64, [f32; 2]>,
     dense: Vec<f32>,
 }
@@ -513,12 +517,11 @@ impl Model {
         let mut m = Model {
             uni: vec![[0.0; 4]; n_ids],
             dense: vec![0.0; dense::SIZE],
-            pairs: FxHashMap::default(),
             triples: FxHashMap::default(),
             lexicon,
         };
-        for (&pk, &stats) in &m.lexicon.pairs {
-            m.pairs.insert(pk, PairEntry { w: [0.0; 3], stats });
+        for e in m.lexicon.pairs.values_mut() {
+            e.w = [0.0; 3];
         }
         for (&f, &w) in weights {
             if w == 0.0 {
@@ -527,10 +530,7 @@ impl Model {
             match f {
                 Feature::Uni(pos, id) => m.uni[id as usize][pos as usize] += w,
                 Feature::Pair(slot, a, b) => {
-                    let stats =
-                        m.lexicon.pairs.get(&pair_key(a, b)).copied().unwrap_or(PairStats::UNSEEN);
-                    m.pairs.entry(pair_key(a, b)).or_insert(PairEntry { w: [0.0; 3], stats }).w
-                        [slot as usize] += w;
+                    m.lexicon.pairs.entry(pair_key(a, b)).or_insert(NO_PAIR).w[slot as usize] += w;
                 }
                 Feature::Tri(slot, a, b, c) => {
                     m.triples.entry(seq_hash(&[a, b, c])).or_default()[slot as usize] += w
@@ -562,12 +562,8 @@ impl Model {
             for (pos, &w) in u.iter().enumerate() {
                 add(scores, k as isize - pos as isize, w);
             }
-            if k + 1 < f.ids.len()
-                && let Some(e) = self.pairs.get(&pair_key(f.ids[k], f.ids[k + 1]))
-            {
-                for (slot, &w) in e.w.iter().enumerate() {
-                    add(scores, k as isize - slot as isize, w);
-                }
+            for (slot, &w) in f.pairs[k].w.iter().enumerate() {
+                add(scores, k as isize - slot as isize, w);
             }
             if k + 2 < f.ids.len()
                 && let Some(t) = self.triples.get(&seq_hash(&f.ids[k..k + 3]))
@@ -603,7 +599,7 @@ impl Model {
                 put_f32(&mut out, w);
             }
         }
-        let mut pairs: Vec<(&u64, &PairEntry)> = self.pairs.iter().collect();
+        let mut pairs: Vec<(&u64, &PairEntry)> = self.lexicon.pairs.iter().collect();
         pairs.sort_by_key(|(k, _)| **k);
         put_u32(&mut out, pairs.len() as u32);
         for (k, e) in pairs {
@@ -665,8 +661,7 @@ impl Model {
             uni.push([r.f32()?, r.f32()?, r.f32()?, r.f32()?]);
         }
         let n_pairs = r.u32()? as usize;
-        let mut pairs = FxHashMap::with_capacity_and_hasher(n_pairs, Default::default());
-        let mut pair_stats = FxHashMap::with_capacity_and_hasher(n_pairs, Default::default());
+        lexicon.pairs.reserve(n_pairs);
         for _ in 0..n_pairs {
             let k = r.u64()?;
             let w = [r.f32()?, r.f32()?, r.f32()?];
@@ -675,10 +670,7 @@ impl Model {
                 pmi: b[0].min(PMI_BUCKETS as u8 - 1),
                 count: b[1].min(COUNT_BUCKETS as u8 - 1),
             };
-            if stats != PairStats::UNSEEN {
-                pair_stats.insert(k, stats);
-            }
-            pairs.insert(k, PairEntry { w, stats });
+            lexicon.pairs.insert(k, PairEntry { w, stats });
         }
         let n_tri = r.u32()? as usize;
         let mut triples = FxHashMap::with_capacity_and_hasher(n_tri, Default::default());
@@ -708,9 +700,8 @@ impl Model {
             return Err(Error::resource(name, None, "trailing bytes after the model"));
         }
         Ok(Model {
-            lexicon: Lexicon { dict: Dict { entries }, pairs: pair_stats, ..lexicon },
+            lexicon: Lexicon { dict: Dict { entries }, ..lexicon },
             uni,
-            pairs,
             triples,
             dense: dense_w,
         })

@@ -137,6 +137,17 @@ impl Segmenter {
         EMBEDDED_MODEL.as_ref().map(|m| Segmenter { model: Arc::clone(m), user: None })
     }
 
+    /// Parses the embedded model anew (what the first [`Segmenter::embedded`] costs).
+    ///
+    /// # Errors
+    /// When the build has no model, or it does not parse.
+    pub fn load_embedded() -> Result<Segmenter> {
+        if EMBEDDED.is_empty() {
+            return Err(Error::resource("embedded segmenter", None, "this build has no model"));
+        }
+        Ok(Segmenter::new(Model::from_bytes("embedded segmenter", EMBEDDED)?))
+    }
+
     /// A segmenter from a model.
     pub fn new(model: Model) -> Segmenter {
         Segmenter { model: Arc::new(model), user: None }
