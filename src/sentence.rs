@@ -14,7 +14,7 @@
 //! colon (`1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:`) is a sentence of its own.
 
 use crate::span::Span;
-use crate::token::{Token, TokenKind, may_end_sentence};
+use crate::token::{Token, TokenKind, is_lower, is_upper, may_end_sentence};
 use std::ops::Range;
 
 /// One sentence: a span of the original text and the tokens it holds.
@@ -37,7 +37,7 @@ fn first_char(s: &str) -> char {
 /// Whether the token may begin a sentence after a full stop.
 fn starts_sentence(text: &str, t: &Token) -> bool {
     let c = first_char(&text[t.span]);
-    if c.is_lowercase() {
+    if is_lower(c) {
         return false;
     }
     match t.kind {
@@ -100,7 +100,7 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                         let initial = s == "."
                             && prev.is_some_and(|p| {
                                 let ps = &text[p.span];
-                                ps.chars().count() == 1 && first_char(ps).is_uppercase()
+                                ps.chars().count() == 1 && is_upper(first_char(ps))
                             });
                         let heading_number = s == "."
                             && k == start + 1
@@ -108,16 +108,16 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                         if initial || heading_number {
                             false
                         } else if ellipsis {
-                            first_char(&text[n.span]).is_uppercase()
+                            is_upper(first_char(&text[n.span]))
                         } else {
                             starts_sentence(text, n)
                         }
                     }
                 }
             } else if t.kind == TokenKind::Abbreviation && may_end_sentence(s) {
-                starts_sentence(text, next) && first_char(&text[next.span]).is_uppercase()
+                starts_sentence(text, next) && is_upper(first_char(&text[next.span]))
             } else if s == ":" || s == "：" {
-                let upper_next = first_char(&text[next.span]).is_uppercase();
+                let upper_next = is_upper(first_char(&text[next.span]));
                 (upper_next && is_heading(text, &tokens[start..k]))
                     || (line_break && starts_sentence(text, next))
             } else if line_break {
@@ -125,7 +125,7 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                 let next_is_item = matches!(&text[next.span], "-" | "–" | "•" | "*" | "+")
                     || (next.kind == TokenKind::Number
                         && tokens.get(k + 2).is_some_and(|n2| matches!(&text[n2.span], "." | ")")));
-                if c.is_lowercase() || matches!(s, "," | ";" | "(" | "-" | "–") {
+                if is_lower(c) || matches!(s, "," | ";" | "(" | "-" | "–") {
                     false
                 } else if next_is_item {
                     true

@@ -102,11 +102,7 @@ pub mod case {
             if i == 1 {
                 bits |= MULTI_CHAR;
             }
-            let (up, low) = if c.is_ascii() {
-                (c.is_ascii_uppercase(), c.is_ascii_lowercase())
-            } else {
-                (c.is_uppercase(), c.is_lowercase())
-            };
+            let (up, low) = (super::is_upper(c), super::is_lower(c));
             if up {
                 upper += 1;
                 if i == 0 {
@@ -156,6 +152,35 @@ pub(crate) fn is_letter(c: char) -> bool {
         0xC0..=0x24F => c != '×' && c != '÷',
         0x1EA0..=0x1EF9 => true,
         _ => c.is_alphabetic(),
+    }
+}
+
+/// `char::is_uppercase` with a fast path for Vietnamese letters (whose blocks alternate
+/// upper, lower).
+#[inline]
+pub(crate) fn is_upper(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_uppercase(),
+        0xC0..=0xDE => c != '×',
+        0xDF..=0xFF => false,
+        0x102 | 0x110 | 0x128 | 0x168 | 0x1A0 | 0x1AF => true,
+        0x103 | 0x111 | 0x129 | 0x169 | 0x1A1 | 0x1B0 => false,
+        0x1EA0..=0x1EF9 => c as u32 % 2 == 0,
+        _ => c.is_uppercase(),
+    }
+}
+
+/// `char::is_lowercase` with the same fast path as [`is_upper`].
+#[inline]
+pub(crate) fn is_lower(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_lowercase(),
+        0xC0..=0xDE => false,
+        0xDF..=0xFF => c != '÷',
+        0x102 | 0x110 | 0x128 | 0x168 | 0x1A0 | 0x1AF => false,
+        0x103 | 0x111 | 0x129 | 0x169 | 0x1A1 | 0x1B0 => true,
+        0x1EA0..=0x1EF9 => c as u32 % 2 == 1,
+        _ => c.is_lowercase(),
     }
 }
 
@@ -253,29 +278,33 @@ fn compute(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
     Cached { syllable, case: case::of(s), hash: key_hash(&out[start..]) }
 }
 
-/// Appends the key of a candidate syllable to `out`, through the per-thread cache.
-fn cached_key(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
+/// Appends the key of a candidate syllable to `out`, through the cache.
+fn cached_key(cache: &mut KeyCache, s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
     if s.len() > 24 {
         return compute(s, scratch, out);
     }
-    KEYS.with_borrow_mut(|cache| {
-        if let Some((k, c)) = cache.get(s) {
-            out.push_str(k);
-            return *c;
-        }
-        let start = out.len();
-        let c = compute(s, scratch, out);
-        if cache.len() >= CACHE_CAP {
-            cache.clear();
-        }
-        cache.insert(s.into(), (out[start..].into(), c));
-        c
-    })
+    if let Some((k, c)) = cache.get(s) {
+        out.push_str(k);
+        return *c;
+    }
+    let start = out.len();
+    let c = compute(s, scratch, out);
+    if cache.len() >= CACHE_CAP {
+        cache.clear();
+    }
+    cache.insert(s.into(), (out[start..].into(), c));
+    c
 }
 
 /// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`.
 pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
-    Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new() }.run();
+    // The thread's cache is taken for the whole document (one thread-local access, not one
+    // per token) and given back after.
+    let cache = KEYS.with_borrow_mut(std::mem::take);
+    let mut t = Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new(), cache };
+    t.run();
+    let cache = t.cache;
+    KEYS.with_borrow_mut(|c| *c = cache);
 }
 
 struct Tokenizer<'a> {
@@ -284,6 +313,7 @@ struct Tokenizer<'a> {
     tokens: &'a mut Vec<Token>,
     norms: &'a mut String,
     scratch: Vec<char>,
+    cache: KeyCache,
 }
 
 impl Tokenizer<'_> {
@@ -296,7 +326,7 @@ impl Tokenizer<'_> {
         let k0 = self.norms.len();
         let (kind, case, hash) = match kind {
             TokenKind::Syllable => {
-                let c = cached_key(s, &mut self.scratch, self.norms);
+                let c = cached_key(&mut self.cache, s, &mut self.scratch, self.norms);
                 (if c.syllable { TokenKind::Syllable } else { TokenKind::Foreign }, c.case, c.hash)
             }
             k => {
@@ -317,6 +347,11 @@ impl Tokenizer<'_> {
         let len = self.text.len();
         let mut i = 0;
         while i < len {
+            let b = self.bytes[i];
+            if b.is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
             let c = self.char_at(i).expect("in bounds");
             let cl = c.len_utf8();
             if c.is_whitespace() || is_invisible(c) {
@@ -452,6 +487,13 @@ impl Tokenizer<'_> {
         let mut dots_between_letters = false;
         let mut all_segments_short = true;
         while j < len {
+            let b = self.bytes[j];
+            if b.is_ascii_alphanumeric() {
+                seg.add_ascii(b);
+                has_letter |= b.is_ascii_alphabetic();
+                j += 1;
+                continue;
+            }
             let c = self.char_at(j).expect("in bounds");
             if is_alnum(c) {
                 seg.add(c);
@@ -592,6 +634,20 @@ struct Segment {
 }
 
 impl Segment {
+    fn add_ascii(&mut self, b: u8) {
+        if self.chars == 0 {
+            self.ascii = true;
+        }
+        self.chars += 1;
+        if b.is_ascii_alphabetic() {
+            self.letters += 1;
+            self.upper += usize::from(b.is_ascii_uppercase());
+        } else {
+            self.digits += 1;
+        }
+        self.last = Some(b as char);
+    }
+
     fn add(&mut self, c: char) {
         if self.chars == 0 {
             self.ascii = true;
@@ -600,7 +656,7 @@ impl Segment {
         self.ascii &= c.is_ascii();
         if is_letter(c) {
             self.letters += 1;
-            if c.is_uppercase() {
+            if is_upper(c) {
                 self.upper += 1;
             }
         } else if c.is_ascii_digit() {
@@ -693,6 +749,14 @@ mod tests {
         assert_eq!(toks("Hà\u{200B} Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
         assert_eq!(toks("Hà\u{A0}Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
         assert_eq!(toks("\u{FEFF}Hà"), vec![("Hà", Syllable)]);
+    }
+
+    #[test]
+    fn fast_case_agrees_with_std() {
+        for c in ('\0'..='\u{2FF}').chain('\u{1E00}'..='\u{1EFF}') {
+            assert_eq!(is_upper(c), c.is_uppercase(), "{c:?}");
+            assert_eq!(is_lower(c), c.is_lowercase(), "{c:?}");
+        }
     }
 
     #[test]
