@@ -92,7 +92,9 @@ fn stages(c: &mut Criterion) {
 }
 
 fn load(c: &mut Criterion) {
-    c.bench_function("load/segmenter", |b| b.iter(|| black_box(vita::word::Segmenter::load_embedded().unwrap())));
+    c.bench_function("load/segmenter", |b| {
+        b.iter(|| black_box(vita::word::Segmenter::load_embedded().unwrap()))
+    });
 }
 
 fn multithreaded(c: &mut Criterion) {

@@ -1,10 +1,9 @@
-//! The corpus driver: documents in, formatted output out, in input order, in parallel.
+//! The corpus driver: documents in, results out, in input order, in parallel.
 //!
 //! Documents are read lazily and processed in batches (at most [`BATCH_BYTES`] of text or
-//! [`BATCH_DOCS`] documents): each batch is formatted in parallel with rayon into one buffer per
-//! document, then written in input order. Memory is bounded by the batch, output is identical
-//! for any number of threads, and an error takes the place of its document without stopping the
-//! run.
+//! [`BATCH_DOCS`] documents): each batch is mapped in parallel with rayon, then its results are
+//! consumed in input order. Memory is bounded by the batch, results are identical for any
+//! number of threads, and an error takes the place of its document without stopping the run.
 
 use crate::error::Error;
 use crate::input::InputDoc;
@@ -27,11 +26,73 @@ pub struct RunSummary {
     pub failed: usize,
 }
 
+/// Maps every document of `docs` with `map` (in parallel, `threads` workers; 1 runs on the
+/// calling thread, 0 uses all cores) and hands the results to `sink` in input order. Failed
+/// inputs go to `report` in their place.
+///
+/// # Errors
+/// The first error `sink` returns (for instance a closed output pipe), which stops the run.
+pub fn map_in_order<I, T, M, S>(
+    docs: I,
+    threads: usize,
+    report: &mut dyn FnMut(&Error),
+    map: M,
+    mut sink: S,
+) -> io::Result<RunSummary>
+where
+    I: Iterator<Item = Result<InputDoc, Error>>,
+    T: Send,
+    M: Fn(&InputDoc) -> T + Sync,
+    S: FnMut(&InputDoc, T) -> io::Result<()>,
+{
+    let pool = if threads == 1 {
+        None
+    } else {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(io::Error::other)?,
+        )
+    };
+    let mut summary = RunSummary::default();
+    let mut docs = docs.peekable();
+    let mut batch: Vec<Result<InputDoc, Error>> = Vec::new();
+    while docs.peek().is_some() {
+        batch.clear();
+        let mut bytes = 0;
+        while batch.len() < BATCH_DOCS && bytes < BATCH_BYTES {
+            let Some(d) = docs.next() else { break };
+            if let Ok(d) = &d {
+                bytes += d.text.len();
+            }
+            batch.push(d);
+        }
+        let apply = |d: &Result<InputDoc, Error>| d.as_ref().ok().map(&map);
+        let results: Vec<Option<T>> = match &pool {
+            None => batch.iter().map(apply).collect(),
+            Some(pool) => pool.install(|| batch.par_iter().map(apply).collect()),
+        };
+        for (d, r) in batch.iter().zip(results) {
+            match (d, r) {
+                (Ok(doc), Some(r)) => {
+                    summary.documents += 1;
+                    summary.bytes += doc.text.len();
+                    sink(doc, r)?;
+                }
+                (Err(e), _) => {
+                    summary.failed += 1;
+                    report(e);
+                }
+                (Ok(_), None) => unreachable!("every document is mapped"),
+            }
+        }
+    }
+    Ok(summary)
+}
+
 /// Runs `format` over every document of `docs`, writing to `out` in input order and reporting
 /// each failed input through `report`.
-///
-/// `threads == 1` runs on the calling thread; otherwise a rayon pool of that many threads
-/// (0: all cores) formats each batch.
 ///
 /// # Errors
 /// Only a failure to write `out` (a closed pipe shows up here as `BrokenPipe`).
@@ -46,57 +107,17 @@ where
     I: Iterator<Item = Result<InputDoc, Error>>,
     F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
 {
-    let pool = if threads == 1 {
-        None
-    } else {
-        Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(io::Error::other)?,
-        )
-    };
-    let mut summary = RunSummary::default();
-    let mut batch: Vec<Result<InputDoc, Error>> = Vec::new();
-    let mut batch_bytes = 0;
-    let mut docs = docs.peekable();
-    while docs.peek().is_some() {
-        batch.clear();
-        batch_bytes = 0;
-        while batch.len() < BATCH_DOCS && batch_bytes < BATCH_BYTES {
-            let Some(d) = docs.next() else { break };
-            if let Ok(d) = &d {
-                batch_bytes += d.text.len();
-            }
-            batch.push(d);
-        }
-        let render = |d: &Result<InputDoc, Error>| -> Vec<u8> {
+    let summary = map_in_order(
+        docs,
+        threads,
+        report,
+        |doc| {
             let mut buf = Vec::new();
-            if let Ok(doc) = d {
-                format(doc, &mut buf);
-            }
+            format(doc, &mut buf);
             buf
-        };
-        let rendered: Vec<Vec<u8>> = match &pool {
-            None => batch.iter().map(render).collect(),
-            Some(pool) => pool.install(|| batch.par_iter().map(render).collect()),
-        };
-        for (d, buf) in batch.iter().zip(rendered) {
-            match d {
-                Ok(doc) => {
-                    summary.documents += 1;
-                    summary.bytes += doc.text.len();
-                    out.write_all(&buf)?;
-                }
-                Err(e) => {
-                    summary.failed += 1;
-                    out.flush()?;
-                    report(e);
-                }
-            }
-        }
-    }
-    let _ = batch_bytes;
+        },
+        |_, buf| out.write_all(&buf),
+    )?;
     out.flush()?;
     Ok(summary)
 }

@@ -53,6 +53,29 @@ enum Command {
         #[arg(long)]
         keep_lines: bool,
     },
+    /// Ranked key phrases per document (JSON Lines), and for the whole input with --corpus.
+    Keywords {
+        #[command(flatten)]
+        common: Common,
+        /// How many phrases per document.
+        #[arg(short = 'k', long = "top", value_name = "N", default_value_t = 10)]
+        top: usize,
+        /// Also rank the phrases of the whole input, and score each document against the rest
+        /// of the input instead of the built-in background (reads the whole input first).
+        #[arg(long)]
+        corpus: bool,
+    },
+    /// Corpus statistics: counts, tones, frequent syllables, words, bigrams, trigrams.
+    Stats {
+        #[command(flatten)]
+        common: Common,
+        /// How many entries in each frequency list.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        top: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
     /// Score vita against gold annotations.
     Eval {
         #[command(subcommand)]
@@ -98,6 +121,12 @@ struct Common {
     /// always kept whole.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatsFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -177,8 +206,16 @@ fn run(cli: Cli) -> Result<RunSummary> {
             })
         }
         Command::Eval { what } => eval(what),
+        Command::Keywords { common, top, corpus } => keywords(&common, top, corpus),
+        Command::Stats { common, top, format } => stats(&common, top, format),
         Command::Segment { common, keep_lines } => {
-            let pipeline = pipeline(common.dict.as_deref())?;
+            let pipeline = pipeline(common.dict.as_deref())?.with_layers(Layers {
+                sentences: true,
+                tokens: true,
+                words: true,
+                entities: false,
+                keywords: false,
+            });
             drive(&common, |doc, out| {
                 let d = pipeline.annotate(doc.text.as_str());
                 vita::word::write_segmented(out, &d, keep_lines);
@@ -195,6 +232,101 @@ fn pipeline(dict: Option<&std::path::Path>) -> Result<Pipeline> {
     let user = UserDict::read(&path.display().to_string(), io::BufReader::new(f))?;
     let seg = Segmenter::embedded().context("this build has no segmenter model")?;
     Ok(p.with_segmenter(Box::new(seg.with_user_dict(user))))
+}
+
+fn keyword_record(out: &mut Vec<u8>, id: &str, kws: &[vita::Keyword]) {
+    #[derive(serde::Serialize)]
+    struct Kw<'a> {
+        text: &'a str,
+        score: f64,
+        count: usize,
+    }
+    #[derive(serde::Serialize)]
+    struct Rec<'a> {
+        id: &'a str,
+        keywords: Vec<Kw<'a>>,
+    }
+    let keywords = kws
+        .iter()
+        .map(|k| Kw {
+            text: &k.text,
+            score: (f64::from(k.score) * 1e4).round() / 1e4,
+            count: k.occurrences.len(),
+        })
+        .collect();
+    let _ = serde_json::to_writer(&mut *out, &Rec { id, keywords });
+    out.push(b'\n');
+}
+
+fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
+    let layers =
+        Layers { sentences: true, tokens: true, words: true, entities: false, keywords: false };
+    let p = pipeline(common.dict.as_deref())?.with_layers(layers);
+    if !corpus {
+        let ex = vita::keyword::KeywordExtractor { top_k: top };
+        return drive(common, |doc, out| {
+            let d = p.annotate(doc.text.as_str());
+            keyword_record(out, &doc.id, &ex.extract(&d));
+        });
+    }
+    let stop = vita::keyword::Stopwords::embedded();
+    let mut ids = Vec::new();
+    let mut phrases = Vec::new();
+    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
+    let summary = corpus::map_in_order(
+        Documents::new(&common.paths, read_options(common)),
+        common.threads,
+        &mut report,
+        |doc| vita::keyword::DocPhrases::new(&p.annotate(doc.text.as_str()), stop, top),
+        |doc, ph| {
+            ids.push(doc.id.clone());
+            phrases.push(ph);
+            Ok(())
+        },
+    )?;
+    let (overall, per_doc) = vita::keyword::corpus_keywords(&phrases, top);
+    let mut buf = Vec::new();
+    for (id, kws) in ids.iter().zip(&per_doc) {
+        keyword_record(&mut buf, id, kws);
+    }
+    keyword_record(&mut buf, "<corpus>", &overall);
+    let mut out = output(common)?;
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(summary)
+}
+
+fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary> {
+    let p = pipeline(common.dict.as_deref())?.with_layers(Layers {
+        sentences: true,
+        tokens: true,
+        words: true,
+        entities: true,
+        keywords: false,
+    });
+    let mut total = vita::stats::Stats::default();
+    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
+    let summary = corpus::map_in_order(
+        Documents::new(&common.paths, read_options(common)),
+        common.threads,
+        &mut report,
+        |doc| vita::stats::Stats::of(&p.annotate(doc.text.as_str())),
+        |_, s| {
+            total.add(s);
+            Ok(())
+        },
+    )?;
+    let r = total.report(top);
+    let mut out = output(common)?;
+    match format {
+        StatsFormat::Table => out.write_all(r.to_table().as_bytes())?,
+        StatsFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &r)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(summary)
 }
 
 fn eval(what: EvalCommand) -> Result<RunSummary> {
@@ -279,26 +411,33 @@ impl Common {
     }
 }
 
-fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
-where
-    F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
-{
-    let opts = ReadOptions {
+fn read_options(common: &Common) -> ReadOptions {
+    ReadOptions {
         format: match common.input_format {
             FormatArg::Auto => InputFormat::Auto,
             FormatArg::Text => InputFormat::Text,
             FormatArg::Jsonl => InputFormat::Jsonl,
         },
         lossy: common.lossy,
-    };
-    let docs = Documents::new(&common.paths, opts);
-    let mut out: Box<dyn Write> = match &common.output {
+    }
+}
+
+fn output(common: &Common) -> Result<Box<dyn Write>> {
+    Ok(match &common.output {
         Some(p) => Box::new(io::BufWriter::with_capacity(
             1 << 20,
             std::fs::File::create(p).with_context(|| format!("{}", p.display()))?,
         )),
         None => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout().lock())),
-    };
+    })
+}
+
+fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
+where
+    F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
+{
+    let docs = Documents::new(&common.paths, read_options(common));
+    let mut out = output(common)?;
     let started = Instant::now();
     let mut report = |e: &vita::Error| eprintln!("vita: {e}");
     let summary = corpus::run(docs, common.threads, &mut out, &mut report, format)?;

@@ -1,6 +1,7 @@
 //! The pipeline: the only place where the order of the stages is written down.
 
 use crate::document::{Document, Word};
+use crate::keyword::KeywordExtractor;
 use crate::sentence;
 use crate::span::Span;
 use crate::token;
@@ -61,6 +62,7 @@ impl Layers {
 /// Runs the stages over documents. Cheap to share across threads (`Send + Sync`).
 pub struct Pipeline {
     segmenter: Box<dyn WordSegmenter>,
+    keywords: KeywordExtractor,
     layers: Layers,
 }
 
@@ -83,12 +85,18 @@ impl Pipeline {
             Some(s) => Box::new(s),
             None => Box::new(TokenSegmenter),
         };
-        Pipeline { segmenter, layers: Layers::default() }
+        Pipeline { segmenter, keywords: KeywordExtractor::default(), layers: Layers::default() }
     }
 
     /// Replaces the word segmenter.
     pub fn with_segmenter(mut self, segmenter: Box<dyn WordSegmenter>) -> Pipeline {
         self.segmenter = segmenter;
+        self
+    }
+
+    /// How many key phrases the keywords layer keeps (default 10).
+    pub fn with_top_keywords(mut self, k: usize) -> Pipeline {
+        self.keywords.top_k = k;
         self
     }
 
@@ -118,6 +126,9 @@ impl Pipeline {
         doc.sentences = sentence::split(&doc.text, &doc.tokens);
         if self.layers.words || self.layers.entities || self.layers.keywords {
             self.segment(&mut doc);
+        }
+        if self.layers.keywords {
+            doc.keywords = self.keywords.extract(&doc);
         }
         doc
     }

@@ -301,7 +301,8 @@ pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
     // The thread's cache is taken for the whole document (one thread-local access, not one
     // per token) and given back after.
     let cache = KEYS.with_borrow_mut(std::mem::take);
-    let mut t = Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new(), cache };
+    let mut t =
+        Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new(), cache };
     t.run();
     let cache = t.cache;
     KEYS.with_borrow_mut(|c| *c = cache);

@@ -88,7 +88,11 @@ fn main() {
     };
     let result = match cmd.as_str() {
         "segmenter" => train_segmenter(&args),
-        other => Err(format!("unknown model '{other}' (expected: segmenter)")),
+        "background" => build_background(&args),
+        "stopwords" => build_stopwords(&args),
+        other => {
+            Err(format!("unknown model '{other}' (expected: segmenter, background, stopwords)"))
+        }
     };
     if let Err(e) = result {
         eprintln!("vita-train: {e}");
@@ -309,7 +313,10 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
             continue;
         };
         let st = PairStats::from_counts(c, uni_raw[*x as usize], uni_raw[*y as usize], n_raw);
-        lex.pairs.insert((u64::from(ix) << 32) | u64::from(iy), model::PairEntry { w: [0.0; 3], stats: st });
+        lex.pairs.insert(
+            (u64::from(ix) << 32) | u64::from(iy),
+            model::PairEntry { w: [0.0; 3], stats: st },
+        );
     }
     for (w, proper) in &lexicon_words {
         if let Some(ids) = ids_of(&lex, w) {
@@ -482,4 +489,88 @@ fn place_names(data: &Path) -> Result<Vec<String>, String> {
         .into_iter()
         .filter(|k| k.contains(' ') && k.split(' ').all(vita::syllable::is_vietnamese))
         .collect())
+}
+
+/// Document frequencies of words in Vietnamese Wikipedia, segmented by the shipped segmenter:
+/// the background against which keyword TF-IDF is computed.
+fn build_background(a: &Args) -> Result<(), String> {
+    let p = Pipeline::new().with_layers(Layers {
+        sentences: true,
+        tokens: true,
+        words: true,
+        entities: false,
+        keywords: false,
+    });
+    let raw_dir = a.data.join("raw/viwiki-2017");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
+        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut df: FxHashMap<String, u32> = FxHashMap::default();
+    let mut docs = 0u32;
+    let mut seen = rustc_hash::FxHashSet::default();
+    for path in &files {
+        for line in read_lines(path)? {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            let Some(text) = v.get("text").and_then(|t| t.as_str()) else { continue };
+            let doc = p.annotate(text);
+            docs += 1;
+            seen.clear();
+            for w in doc.words() {
+                let kinds_ok = doc.tokens()[w.tokens.clone()].iter().all(|t| t.kind.is_wordlike());
+                if kinds_ok {
+                    seen.insert(doc.word_norm(w));
+                }
+            }
+            for k in seen.drain() {
+                *df.entry(k).or_default() += 1;
+            }
+        }
+    }
+    let mut entries: Vec<(String, u32)> =
+        df.into_iter().filter(|(k, d)| *d >= a.min_raw.min(2) as u32 && k.len() < 256).collect();
+    entries.sort();
+    let table = vita::keyword::Background::from_entries(
+        docs,
+        entries.iter().map(|(k, d)| (k.as_str(), *d)),
+    );
+    let bytes = table.to_bytes();
+    eprintln!(
+        "background: {docs} documents, {} words, {:.1} KB",
+        entries.len(),
+        bytes.len() as f64 / 1e3
+    );
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/background.bin"));
+    std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+/// The union of the two stopword lists, as keys, sorted.
+fn build_stopwords(a: &Args) -> Result<(), String> {
+    let mut set = std::collections::BTreeSet::new();
+    for f in [
+        "stopwords/vietnamese-stopwords/vietnamese-stopwords.txt",
+        "stopwords/stopwords-iso-vi/stopwords-vi.txt",
+    ] {
+        for line in read_lines(&a.data.join(f))? {
+            let k = vita::normalize::key(line.trim());
+            if !k.is_empty() {
+                set.insert(k);
+            }
+        }
+    }
+    let mut text = String::from(
+        "# Vietnamese stopwords (keys), derived by `vita-train stopwords` from\n# vietnamese-stopwords (MIT) and stopwords-iso (MIT); see NOTICE.\n",
+    );
+    for k in &set {
+        text.push_str(k);
+        text.push('\n');
+    }
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/stopwords.txt"));
+    std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {} ({} entries)", out.display(), set.len());
+    Ok(())
 }

@@ -374,7 +374,11 @@ impl Lexicon {
                 .map(|w| joinable(w[0].kind, w[1].kind) && w[0].span.end < w[1].span.start),
         );
         f.pairs.clear();
-        f.pairs.extend(f.ids.windows(2).map(|w| self.pairs.get(&pair_key(w[0], w[1])).copied().unwrap_or(NO_PAIR)));
+        f.pairs.extend(
+            f.ids
+                .windows(2)
+                .map(|w| self.pairs.get(&pair_key(w[0], w[1])).copied().unwrap_or(NO_PAIR)),
+        );
         f.pairs.push(NO_PAIR);
         f.dict.clear();
         f.dict.resize(gaps, [[0; 3]; source::COUNT]);

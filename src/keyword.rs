@@ -1,0 +1,623 @@
+//! Key phrases: ranked phrases of whole words that a reader would pick.
+//!
+//! Candidates are runs of one to three *content words* inside a sentence: words made of
+//! letters, not stopwords (matched on keys, so `Hoà`/`hòa`, NFC/NFD and case do not matter),
+//! not single letters. A phrase therefore never starts or ends with a stopword and never holds
+//! a fragment of a word. An all-caps acronym in a normal sentence (`AI`, `GPT`) is a content
+//! word even when its lower-case key is a stopword (`ai`, "who").
+//!
+//! Two signals are combined:
+//! - **within the document** (in the spirit of YAKE): how often the phrase occurs, how early it
+//!   first appears, over how many sentences it is spread, and whether a multi-word phrase
+//!   recurs as a unit;
+//! - **against a background** (TF-IDF): the inverse document frequency of the phrase's words in
+//!   Vietnamese Wikipedia, compiled by `vita-train background` into a table shipped in the
+//!   binary, or, with [`corpus_keywords`], in the input corpus itself.
+//!
+//! Scores are scaled so the best phrase of a document has 1.0.
+
+use crate::document::{Document, Keyword};
+use crate::error::{Error, Result};
+use crate::span::Span;
+use crate::token::{TokenKind, case, key_hash};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::LazyLock;
+
+/// First bytes of a background table file, with the format version.
+pub const BACKGROUND_MAGIC: &[u8] = b"vita-df 1\n";
+
+static EMBEDDED_BACKGROUND: &[u8] = include_bytes!("data/background.bin");
+static EMBEDDED_STOPWORDS: &str = include_str!("data/stopwords.txt");
+
+static BACKGROUND: LazyLock<Background> = LazyLock::new(|| {
+    if EMBEDDED_BACKGROUND.is_empty() {
+        return Background::default();
+    }
+    Background::from_bytes("embedded background", EMBEDDED_BACKGROUND)
+        .expect("the embedded background table parses")
+});
+
+static STOPWORDS: LazyLock<Stopwords> = LazyLock::new(|| Stopwords::parse(EMBEDDED_STOPWORDS));
+
+/// Document frequencies of word keys in a background corpus.
+#[derive(Clone, Debug, Default)]
+pub struct Background {
+    docs: u32,
+    df: FxHashMap<u64, u32>,
+    entries: Vec<(String, u32)>,
+}
+
+impl Background {
+    /// The table shipped in the binary (Vietnamese Wikipedia).
+    pub fn embedded() -> &'static Background {
+        &BACKGROUND
+    }
+
+    /// A table from `(key, document frequency)` pairs over `docs` documents.
+    pub fn from_entries<'a>(
+        docs: u32,
+        entries: impl Iterator<Item = (&'a str, u32)>,
+    ) -> Background {
+        let entries: Vec<(String, u32)> = entries.map(|(k, d)| (k.to_string(), d)).collect();
+        let df = entries.iter().map(|(k, d)| (key_hash(k), *d)).collect();
+        Background { docs, df, entries }
+    }
+
+    /// Number of documents.
+    pub fn docs(&self) -> u32 {
+        self.docs
+    }
+
+    /// Smoothed inverse document frequency of a word key's hash: `ln((N + 1) / (df + 1)) + 1`.
+    pub fn idf(&self, hash: u64) -> f32 {
+        let df = self.df.get(&hash).copied().unwrap_or(0);
+        ((self.docs as f32 + 1.0) / (df as f32 + 1.0)).ln() + 1.0
+    }
+
+    /// Serializes the table: magic, document count, entries (length-prefixed key, frequency).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = BACKGROUND_MAGIC.to_vec();
+        out.extend_from_slice(&self.docs.to_le_bytes());
+        out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
+        for (k, d) in &self.entries {
+            out.push(k.len() as u8);
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(&d.to_le_bytes());
+        }
+        out
+    }
+
+    /// Parses a table written by [`Background::to_bytes`].
+    ///
+    /// # Errors
+    /// A bad magic header or a truncated file.
+    pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Background> {
+        let bad = |msg: &str| Error::resource(name, None, msg.to_string());
+        let rest = bytes
+            .strip_prefix(BACKGROUND_MAGIC)
+            .ok_or_else(|| bad("not a vita background table"))?;
+        let u32_at = |b: &[u8], i: usize| -> Result<u32> {
+            b.get(i..i + 4)
+                .map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
+                .ok_or_else(|| bad("truncated"))
+        };
+        let docs = u32_at(rest, 0)?;
+        let n = u32_at(rest, 4)? as usize;
+        let mut pos = 8;
+        let mut df = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        for _ in 0..n {
+            let len = *rest.get(pos).ok_or_else(|| bad("truncated"))? as usize;
+            let key = rest.get(pos + 1..pos + 1 + len).ok_or_else(|| bad("truncated"))?;
+            let key = std::str::from_utf8(key).map_err(|_| bad("key is not UTF-8"))?;
+            df.insert(key_hash(key), u32_at(rest, pos + 1 + len)?);
+            pos += 5 + len;
+        }
+        if pos != rest.len() {
+            return Err(bad("trailing bytes"));
+        }
+        Ok(Background { docs, df, entries: Vec::new() })
+    }
+}
+
+/// A set of stopword keys.
+#[derive(Clone, Debug, Default)]
+pub struct Stopwords {
+    set: FxHashSet<u64>,
+}
+
+impl Stopwords {
+    /// The list shipped in the binary.
+    pub fn embedded() -> &'static Stopwords {
+        &STOPWORDS
+    }
+
+    /// One stopword per line (any form: keys are computed); `#` starts a comment line.
+    pub fn parse(text: &str) -> Stopwords {
+        let set = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| key_hash(&crate::normalize::key(l)))
+            .collect();
+        Stopwords { set }
+    }
+
+    /// Whether a word key is a stopword.
+    pub fn contains(&self, key: &str) -> bool {
+        self.set.contains(&key_hash(key))
+    }
+
+    /// Whether the word with this key hash is a stopword.
+    pub fn contains_hash(&self, hash: u64) -> bool {
+        self.set.contains(&hash)
+    }
+
+    /// Number of stopwords.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+/// The candidate phrases of one document, with what scoring needs; owns its data, so a corpus
+/// run can keep these and drop the documents.
+///
+/// A long document has hundreds of thousands of distinct candidates, so they live in arenas:
+/// keys and display texts are ranges of two shared strings, and a phrase seen once allocates
+/// nothing of its own.
+#[derive(Clone, Debug, Default)]
+pub struct DocPhrases {
+    phrases: Vec<Phrase>,
+    /// Phrase keys, words separated by [`SEP`].
+    keys: String,
+    /// Display texts.
+    texts: String,
+    sentences: usize,
+    /// Key hashes of the content words of the document (for corpus document frequencies).
+    pub words: FxHashSet<u64>,
+    /// Occurrences of each content word, by key hash (surface hash for acronyms).
+    word_counts: FxHashMap<u64, u32>,
+}
+
+/// Separates the words of a phrase key (word keys themselves contain spaces).
+const SEP: char = '\u{1}';
+
+#[derive(Clone, Debug)]
+struct Phrase {
+    key: (u32, u32),
+    /// Display text: while collecting, the span it is taken from; then a range of `texts`.
+    text: Span,
+    /// How good `text` is for display: 0 inside a normal sentence, 1 at the start of one
+    /// (capitalised there), 2 in an all-caps heading.
+    text_rank: u8,
+    first: Span,
+    more: Vec<Span>,
+    first_sentence: usize,
+    sentences: usize,
+    last_sentence: usize,
+    acronym: bool,
+}
+
+impl Phrase {
+    fn count(&self) -> usize {
+        1 + self.more.len()
+    }
+    fn occurrences(&self) -> Vec<Span> {
+        let mut v = Vec::with_capacity(self.count());
+        v.push(self.first);
+        v.extend_from_slice(&self.more);
+        v
+    }
+}
+
+/// Longest phrase, in words.
+const MAX_WORDS: usize = 3;
+
+/// How frequency and rarity are balanced: score ~ count^TF_POWER x idf^IDF_POWER.
+const TF_POWER: f32 = 0.6;
+const IDF_POWER: f32 = 0.7;
+
+fn is_acronym(doc: &Document, w: &crate::Word, caps_sentence: bool) -> bool {
+    if caps_sentence || w.tokens.len() != 1 {
+        return false;
+    }
+    let t = &doc.tokens()[w.tokens.start];
+    let c = t.case;
+    c & case::MULTI_UPPER != 0 && c & case::HAS_LOWER == 0 && t.span.len() <= 6
+}
+
+/// Appends the display form of `span` (whitespace runs, such as PDF line wraps, become one
+/// space).
+fn push_display(out: &mut String, text: &str) {
+    for (k, piece) in text.split_whitespace().enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        out.push_str(piece);
+    }
+}
+
+impl DocPhrases {
+    fn key(&self, p: &Phrase) -> &str {
+        &self.keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize]
+    }
+
+    fn text(&self, p: &Phrase) -> &str {
+        &self.texts[p.text.start..p.text.end]
+    }
+
+    fn words<'a>(&'a self, p: &Phrase) -> impl Iterator<Item = &'a str> + Clone + 'a {
+        let k = &self.keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize];
+        k.split(SEP)
+    }
+
+    /// Collects the candidate phrases of `doc`.
+    pub fn new(doc: &Document, stopwords: &Stopwords, k: usize) -> DocPhrases {
+        let mut out = DocPhrases { sentences: doc.sentences().len(), ..DocPhrases::default() };
+        let words = doc.words();
+        // Writes the key of word `w` (its surface for an acronym) into `buf`, without
+        // allocating.
+        let push_key = |buf: &mut String, w: &crate::Word, acronym: bool| {
+            if acronym {
+                buf.push_str(doc.slice(w.span));
+                return;
+            }
+            for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
+                if k > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(doc.norm(t));
+            }
+        };
+
+        // Pass 1: content words, counted by key hash (one map operation per word).
+        // Per word of the document: Some((key hash, acronym)) for a content word.
+        let mut keys: Vec<Option<(u64, bool)>> = Vec::with_capacity(words.len());
+        // Per sentence: (all caps, word range, index of the first word made of letters).
+        let mut sents: Vec<(bool, std::ops::Range<usize>, usize)> =
+            Vec::with_capacity(out.sentences);
+        // key hash -> (count, first sentence, acronym)
+        let mut stats: FxHashMap<u64, (u32, u32, bool)> = FxHashMap::default();
+        let mut wi = 0;
+        for (si, s) in doc.sentences().iter().enumerate() {
+            let caps = crate::word::model::is_caps_sentence(&doc.tokens()[s.tokens.clone()]);
+            let start = wi;
+            let mut first_wordlike = None;
+            while wi < words.len() && words[wi].tokens.start < s.tokens.end {
+                let w = &words[wi];
+                let toks = &doc.tokens()[w.tokens.clone()];
+                if first_wordlike.is_none() && toks.iter().any(|t| t.kind.is_wordlike()) {
+                    first_wordlike = Some(wi - start);
+                }
+                wi += 1;
+                let letters =
+                    toks.iter().all(|t| matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign));
+                if !letters {
+                    keys.push(None);
+                    continue;
+                }
+                let acronym = is_acronym(doc, w, caps);
+                // Single-token words (most of them) have their key hash already.
+                let (kh, short) = if toks.len() == 1 {
+                    (toks[0].hash, doc.norm(&toks[0]).chars().nth(1).is_none())
+                } else {
+                    (key_hash(&doc.word_norm(w)), false)
+                };
+                if short || (!acronym && stopwords.contains_hash(kh)) {
+                    keys.push(None);
+                    continue;
+                }
+                out.words.insert(kh);
+                let h = if acronym { key_hash(doc.slice(w.span)) } else { kh };
+                let e = stats.entry(h).or_insert((0, si as u32, acronym));
+                e.0 += 1;
+                keys.push(Some((h, acronym)));
+            }
+            sents.push((caps, start..wi, first_wordlike.unwrap_or(wi - start)));
+        }
+        // The words worth building phrases around: the best by frequency, rarity and position.
+        let bg = Background::embedded();
+        let docs_bg = bg.docs() as f32;
+        let mut ranked: Vec<(f32, u64)> = stats
+            .iter()
+            .map(|(&h, &(c, first, acronym))| {
+                let idf = if acronym { acronym_idf(docs_bg) } else { bg.idf(h) };
+                let position = 1.0 / (1.0 + (1.0 + first as f32).ln());
+                ((c as f32).powf(TF_POWER) * idf.powf(IDF_POWER) * (1.0 + position), h)
+            })
+            .collect();
+        let m = (4 * k).max(64);
+        if ranked.len() > m {
+            ranked.select_nth_unstable_by(m, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            ranked.truncate(m);
+        }
+        let top: FxHashSet<u64> = ranked.iter().map(|r| r.1).collect();
+        out.word_counts = stats.iter().map(|(&h, &(c, _, _))| (h, c)).collect();
+
+        // Pass 2: phrases of one to three content words holding at least one of those words.
+        // key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
+        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut collided: FxHashMap<String, u32> = FxHashMap::default();
+        let mut key_buf = String::new();
+        for (si, (caps, range, first_wordlike)) in sents.iter().enumerate() {
+            let sw = &words[range.clone()];
+            let keys = &keys[range.clone()];
+            for i in 0..sw.len() {
+                if keys[i].is_none() {
+                    continue;
+                }
+                key_buf.clear();
+                let mut h: u64 = 0;
+                let mut has_top = false;
+                for n in 1..=MAX_WORDS.min(sw.len() - i) {
+                    let Some((wh, acronym)) = keys[i + n - 1] else { break };
+                    if n > 1 {
+                        key_buf.push(SEP);
+                    }
+                    push_key(&mut key_buf, &sw[i + n - 1], acronym);
+                    // The phrase hash combines its words' hashes (FxHash's mixing step).
+                    h = (h.rotate_left(5) ^ wh).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+                    has_top |= top.contains(&wh);
+                    if !has_top {
+                        continue;
+                    }
+                    let span = Span::new(sw[i].span.start, sw[i + n - 1].span.end);
+                    let rank = if *caps { 2 } else { u8::from(i <= *first_wordlike) };
+                    let found = match index.get(&h) {
+                        Some(&pi) if out.key(&out.phrases[pi as usize]) == key_buf => Some(pi),
+                        Some(_) => collided.get(&key_buf).copied(),
+                        None => None,
+                    };
+                    match found {
+                        Some(pi) => {
+                            let p = &mut out.phrases[pi as usize];
+                            p.more.push(span);
+                            if p.last_sentence != si {
+                                p.sentences += 1;
+                                p.last_sentence = si;
+                            }
+                            if rank < p.text_rank {
+                                p.text = span;
+                                p.text_rank = rank;
+                            }
+                        }
+                        None => {
+                            let id = out.phrases.len() as u32;
+                            if index.contains_key(&h) {
+                                collided.insert(key_buf.clone(), id);
+                            } else {
+                                index.insert(h, id);
+                            }
+                            let k0 = out.keys.len() as u32;
+                            out.keys.push_str(&key_buf);
+                            out.phrases.push(Phrase {
+                                key: (k0, key_buf.len() as u32),
+                                text: span,
+                                text_rank: rank,
+                                first: span,
+                                more: Vec::new(),
+                                first_sentence: si,
+                                sentences: 1,
+                                last_sentence: si,
+                                acronym: n == 1 && acronym,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        // Display texts, now that the best occurrence of each phrase is known.
+        for p in &mut out.phrases {
+            let t0 = out.texts.len();
+            push_display(&mut out.texts, doc.slice(p.text));
+            p.text = Span::new(t0, out.texts.len());
+        }
+        out
+    }
+
+    /// Ranks the phrases with `idf(word key, is acronym)` and returns the best `k`.
+    pub fn rank(&self, k: usize, idf: impl Fn(&str, bool) -> f32) -> Vec<Keyword> {
+        let sentences = self.sentences.max(1) as f32;
+        // Occurrences of each single word, for the cohesion of longer phrases.
+        let single = |w: &str| self.word_counts.get(&key_hash(w)).copied().unwrap_or(1) as usize;
+        let mut scored: Vec<(f32, &Phrase)> = self
+            .phrases
+            .iter()
+            .map(|p| {
+                let c = p.count() as f32;
+                let words = self.words(p);
+                let n = words.clone().count() as f32;
+                let idf_mean = words.clone().map(|w| idf(w, p.acronym)).sum::<f32>() / n;
+                // A phrase counts as a unit only as far as it is not just its most frequent word
+                // in passing: `AI toàn cầu` (4) beside `AI` (15) is weak.
+                let most = words.map(single).max().unwrap_or(1);
+                let cohesion = (c / most as f32).min(1.0).sqrt();
+                let spread = p.sentences as f32 / sentences;
+                let position = 1.0 / (1.0 + (1.0 + p.first_sentence as f32).ln());
+                let unit = if n > 1.0 {
+                    cohesion * if c >= 2.0 { 1.0 + 0.5 * (n - 1.0) } else { 0.7 }
+                } else {
+                    1.0
+                };
+                let raw = c.powf(TF_POWER)
+                    * idf_mean.powf(IDF_POWER)
+                    * (0.5 + spread)
+                    * (1.0 + position)
+                    * unit;
+                (raw, p)
+            })
+            .collect();
+        let order = |a: &(f32, &Phrase), b: &(f32, &Phrase)| {
+            b.0.total_cmp(&a.0)
+                .then(a.1.first.start.cmp(&b.1.first.start))
+                .then(self.key(a.1).cmp(self.key(b.1)))
+        };
+        // Only the head of the ranking is ever read (a few are skipped as parts of longer
+        // phrases): select it, then sort it.
+        let head = (k * 8).max(64);
+        if scored.len() > head {
+            scored.select_nth_unstable_by(head, order);
+            scored.truncate(head);
+        }
+        scored.sort_by(order);
+        let best = scored.first().map_or(1.0, |s| s.0).max(f32::MIN_POSITIVE);
+        let mut chosen: Vec<(f32, &Phrase)> = Vec::new();
+        for (raw, p) in scored {
+            if chosen.len() == k {
+                break;
+            }
+            // A phrase all of whose occurrences lie inside a chosen longer phrase adds nothing.
+            let pk = self.key(p);
+            let inside = chosen.iter().any(|(_, q)| {
+                let qk = self.key(q);
+                qk.len() > pk.len() && contains_words(qk, pk) && q.count() >= p.count()
+            });
+            if !inside {
+                chosen.push((raw, p));
+            }
+        }
+        chosen
+            .into_iter()
+            .map(|(raw, p)| Keyword {
+                text: self.text(p).to_string(),
+                score: raw / best,
+                occurrences: p.occurrences(),
+            })
+            .collect()
+    }
+}
+
+/// Whether phrase key `hay` holds the words of phrase key `needle` in a row.
+fn contains_words(hay: &str, needle: &str) -> bool {
+    hay.match_indices(needle).any(|(i, _)| {
+        let before = hay[..i].chars().next_back().is_none_or(|c| c == SEP);
+        let after = hay[i + needle.len()..].chars().next().is_none_or(|c| c == SEP);
+        before && after
+    })
+}
+
+/// IDF given to acronyms, whose lower-case key (`ai`) would be looked up as another word:
+/// that of a word in one document out of a hundred.
+fn acronym_idf(docs: f32) -> f32 {
+    ((docs + 1.0) / (docs / 100.0 + 1.0)).ln() + 1.0
+}
+
+/// Ranked key phrases of documents, against the embedded background.
+#[derive(Clone, Copy, Debug)]
+pub struct KeywordExtractor {
+    /// How many phrases to keep.
+    pub top_k: usize,
+}
+
+impl Default for KeywordExtractor {
+    fn default() -> KeywordExtractor {
+        KeywordExtractor { top_k: 10 }
+    }
+}
+
+impl KeywordExtractor {
+    /// The key phrases of one document, best first.
+    pub fn extract(&self, doc: &Document) -> Vec<Keyword> {
+        let bg = Background::embedded();
+        let docs = bg.docs() as f32;
+        DocPhrases::new(doc, Stopwords::embedded(), self.top_k)
+            .rank(self.top_k, |w, acr| if acr { acronym_idf(docs) } else { bg.idf(key_hash(w)) })
+    }
+}
+
+/// Keywords of a whole corpus, and per document the phrases that set it apart from the rest.
+///
+/// The corpus keywords treat the input as one document scored against the embedded background;
+/// each document's keywords are scored with document frequencies computed over the input.
+pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<Keyword>>) {
+    let n = docs.len() as f32;
+    let mut df: FxHashMap<u64, u32> = FxHashMap::default();
+    for d in docs {
+        for &w in &d.words {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let per_doc = docs
+        .iter()
+        .map(|d| {
+            d.rank(k, |w, acr| {
+                let h = if acr { key_hash(&w.to_lowercase()) } else { key_hash(w) };
+                let f = df.get(&h).copied().unwrap_or(0) as f32;
+                ((n + 1.0) / (f + 1.0)).ln() + 1.0
+            })
+        })
+        .collect();
+    // The whole input as one document: sentence indices are offset per document.
+    let mut all = DocPhrases::default();
+    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut offset = 0;
+    for d in docs {
+        for p in &d.phrases {
+            let key = d.key(p);
+            match index.get(key) {
+                Some(&i) => {
+                    let q = &mut all.phrases[i];
+                    q.more.push(p.first);
+                    q.more.extend_from_slice(&p.more);
+                    q.sentences += p.sentences;
+                }
+                None => {
+                    index.insert(key, all.phrases.len());
+                    let mut q = p.clone();
+                    q.first_sentence += offset;
+                    let k0 = all.keys.len() as u32;
+                    all.keys.push_str(key);
+                    q.key = (k0, key.len() as u32);
+                    let t0 = all.texts.len();
+                    all.texts.push_str(d.text(p));
+                    q.text = Span::new(t0, all.texts.len());
+                    all.phrases.push(q);
+                }
+            }
+        }
+        for (&h, &c) in &d.word_counts {
+            *all.word_counts.entry(h).or_default() += c;
+        }
+        offset += d.sentences;
+    }
+    all.sentences = offset;
+    let bg = Background::embedded();
+    let bdocs = bg.docs() as f32;
+    let overall = all.rank(k, |w, acr| if acr { acronym_idf(bdocs) } else { bg.idf(key_hash(w)) });
+    (overall, per_doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_resources_parse() {
+        assert!(Stopwords::embedded().len() > 1000);
+        assert!(Stopwords::embedded().contains("của"));
+        assert!(Stopwords::embedded().contains("CÁC"));
+        assert!(Background::embedded().docs() > 1000);
+    }
+
+    #[test]
+    fn sub_phrases_match_whole_words() {
+        let k = |ws: &[&str]| ws.join(&SEP.to_string());
+        assert!(contains_words(&k(&["siêu", "máy tính"]), &k(&["máy tính"])));
+        assert!(!contains_words(&k(&["siêu", "máy tính"]), "máy"));
+        assert!(contains_words(&k(&["a", "b", "c"]), &k(&["a", "b"])));
+    }
+
+    #[test]
+    fn background_round_trips() {
+        let b = Background::from_entries(10, [("hà nội", 3), ("máy tính", 1)].into_iter());
+        let c = Background::from_bytes("t", &b.to_bytes()).unwrap();
+        assert_eq!(c.docs(), 10);
+        assert_eq!(c.idf(key_hash("hà nội")), b.idf(key_hash("hà nội")));
+        assert!(c.idf(key_hash("máy tính")) > c.idf(key_hash("hà nội")));
+        assert!(Background::from_bytes("t", b"nope").is_err());
+    }
+}
