@@ -142,9 +142,9 @@ impl Stopwords {
         Stopwords { set }
     }
 
-    /// Whether a word key is a stopword.
-    pub fn contains(&self, key: &str) -> bool {
-        self.set.contains(&key_hash(key))
+    /// Whether a word, in any form (case, NFC/NFD, tone placement), is a stopword.
+    pub fn contains(&self, word: &str) -> bool {
+        self.set.contains(&key_hash(&crate::normalize::key(word)))
     }
 
     /// Whether the word with this key hash is a stopword.
@@ -387,10 +387,13 @@ impl DocPhrases {
                         }
                         None => {
                             let id = out.phrases.len() as u32;
-                            if index.contains_key(&h) {
-                                collided.insert(key_buf.clone(), id);
-                            } else {
-                                index.insert(h, id);
+                            match index.entry(h) {
+                                std::collections::hash_map::Entry::Occupied(_) => {
+                                    collided.insert(key_buf.clone(), id);
+                                }
+                                std::collections::hash_map::Entry::Vacant(v) => {
+                                    v.insert(id);
+                                }
                             }
                             let k0 = out.keys.len() as u32;
                             out.keys.push_str(&key_buf);

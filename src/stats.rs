@@ -401,7 +401,7 @@ mod tests {
         assert_eq!(a.bigrams.top(1), vec![("hà nội | lớn".to_string(), 1)]);
         let mut m = a.clone();
         let mut b = Stats::default();
-        b.add(Stats::of(&p.annotate("nguòi café GPT-3")));
+        b.add(Stats::of(&p.annotate("ngưoi café GPT-3")));
         m.merge(b);
         assert_eq!(m.documents, 2);
         assert_eq!(m.invalid_syllables, 1);

@@ -165,7 +165,7 @@ pub(crate) fn is_upper(c: char) -> bool {
         0xDF..=0xFF => false,
         0x102 | 0x110 | 0x128 | 0x168 | 0x1A0 | 0x1AF => true,
         0x103 | 0x111 | 0x129 | 0x169 | 0x1A1 | 0x1B0 => false,
-        0x1EA0..=0x1EF9 => c as u32 % 2 == 0,
+        0x1EA0..=0x1EF9 => (c as u32).is_multiple_of(2),
         _ => c.is_uppercase(),
     }
 }
@@ -179,7 +179,7 @@ pub(crate) fn is_lower(c: char) -> bool {
         0xDF..=0xFF => c != '÷',
         0x102 | 0x110 | 0x128 | 0x168 | 0x1A0 | 0x1AF => false,
         0x103 | 0x111 | 0x129 | 0x169 | 0x1A1 | 0x1B0 => true,
-        0x1EA0..=0x1EF9 => c as u32 % 2 == 1,
+        0x1EA0..=0x1EF9 => !(c as u32).is_multiple_of(2),
         _ => c.is_lowercase(),
     }
 }
