@@ -141,8 +141,89 @@ pub fn score_segmentation(
     Ok(Score { gold: gold_spans.len(), system: sys.len(), correct })
 }
 
+/// A sentence with gold entities, from a line such as `[Hoa Kỳ](LOC) và [Trung Quốc](LOC)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MarkedSentence {
+    /// The plain text (markup removed).
+    pub text: String,
+    /// Gold entities: byte span in `text` and label.
+    pub entities: Vec<(crate::Span, String)>,
+}
+
+/// Reads a gold entity file: one sentence per line, entities written `[surface](LABEL)` with
+/// `LABEL` one of `PER`, `LOC`, `ORG`, `MISC`; blank lines and lines starting with `#` skipped.
+///
+/// # Errors
+/// A malformed or unknown label, naming the line.
+pub fn read_marked(name: &str, text: &str) -> Result<Vec<MarkedSentence>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut s = MarkedSentence::default();
+        let mut rest = line;
+        while let Some(open) = rest.find('[') {
+            let Some(close) = rest[open..].find("](").map(|c| open + c) else { break };
+            let Some(end) = rest[close..].find(')').map(|e| close + e) else { break };
+            let label = &rest[close + 2..end];
+            if !matches!(label, "PER" | "LOC" | "ORG" | "MISC") {
+                return Err(Error::resource(name, Some(i + 1), format!("unknown label '{label}'")));
+            }
+            s.text.push_str(&rest[..open]);
+            let start = s.text.len();
+            s.text.push_str(&rest[open + 1..close]);
+            s.entities.push((crate::Span::new(start, s.text.len()), label.to_string()));
+            rest = &rest[end + 1..];
+        }
+        s.text.push_str(rest);
+        out.push(s);
+    }
+    Ok(out)
+}
+
+/// Scores entities (exact span and label) per label and overall (`ALL`, micro-averaged). Each
+/// sentence is annotated as a document of its own.
+pub fn score_entities(pipeline: &Pipeline, gold: &[MarkedSentence]) -> Vec<(String, Score)> {
+    let mut by: std::collections::BTreeMap<String, Score> = std::collections::BTreeMap::new();
+    for s in gold {
+        let doc = pipeline.annotate(s.text.as_str());
+        let sys: Vec<(crate::Span, String)> =
+            doc.entities().iter().map(|e| (e.span, e.label.as_str().to_string())).collect();
+        for (_, l) in &s.entities {
+            by.entry(l.clone()).or_default().gold += 1;
+        }
+        for e in &sys {
+            let sc = by.entry(e.1.clone()).or_default();
+            sc.system += 1;
+            if s.entities.contains(e) {
+                sc.correct += 1;
+            }
+        }
+    }
+    let mut all = Score::default();
+    for s in by.values() {
+        all.gold += s.gold;
+        all.system += s.system;
+        all.correct += s.correct;
+    }
+    let mut v: Vec<(String, Score)> = by.into_iter().collect();
+    v.push(("ALL".to_string(), all));
+    v
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reads_marked_entities() {
+        let g = read_marked("t", "# c\n[Hoa Kỳ](LOC) và [FPT](ORG).\n").unwrap();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].text, "Hoa Kỳ và FPT.");
+        assert_eq!(&g[0].text[g[0].entities[1].0], "FPT");
+        assert!(read_marked("t", "[x](PERSON)").is_err());
+    }
+
     use super::*;
 
     #[test]

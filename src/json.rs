@@ -84,6 +84,60 @@ fn span_fields(
     num(out, ends.at(sp.end));
 }
 
+/// Appends the `entities` array of `doc`.
+fn entities_array(out: &mut Vec<u8>, doc: &Document, offsets: Offsets) {
+    let text = doc.text();
+    let (mut a, mut b) = (OffsetCursor::new(text, offsets), OffsetCursor::new(text, offsets));
+    out.push(b'[');
+    for (i, e) in doc.entities().iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        span_fields(out, &mut a, &mut b, e.span);
+        out.extend_from_slice(b",\"text\":");
+        string(out, &text[e.span]);
+        out.extend_from_slice(b",\"label\":\"");
+        out.extend_from_slice(e.label.as_str().as_bytes());
+        out.extend_from_slice(b"\"}");
+    }
+    out.push(b']');
+}
+
+/// Appends the record `vita ner` prints: `{"id": ..., "entities": [...]}` and a newline.
+pub fn write_entities(out: &mut Vec<u8>, id: &str, doc: &Document, offsets: Offsets) {
+    out.extend_from_slice(b"{\"id\":");
+    string(out, id);
+    out.extend_from_slice(b",\"entities\":");
+    entities_array(out, doc, offsets);
+    out.extend_from_slice(b"}\n");
+}
+
+/// Appends `doc` in CoNLL style: `# id = ...`, then one `token<TAB>tag` line per token with
+/// BIO entity tags (`B-LOC`, `I-LOC`, `O`), a blank line after each sentence.
+pub fn write_conll(out: &mut Vec<u8>, id: &str, doc: &Document) {
+    let mut tags = vec!["O".to_string(); doc.tokens().len()];
+    for e in doc.entities() {
+        let words = &doc.words()[e.words.clone()];
+        let (a, b) = (words[0].tokens.start, words[words.len() - 1].tokens.end);
+        for (k, tag) in tags[a..b].iter_mut().enumerate() {
+            *tag = format!("{}-{}", if k == 0 { "B" } else { "I" }, e.label.as_str());
+        }
+    }
+    let _ = writeln!(out, "# id = {id}");
+    for s in doc.sentences() {
+        for t in s.tokens.clone() {
+            let tok = &doc.tokens()[t];
+            let surface: String = doc
+                .slice(tok.span)
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
+            let _ = writeln!(out, "{surface}\t{}", tags[t]);
+        }
+        out.push(b'\n');
+    }
+}
+
 /// Appends one `vita/1` record (and a newline) to `out`.
 pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers, offsets: Offsets) {
     let text = doc.text();
@@ -141,18 +195,8 @@ pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers,
         out.push(b']');
     }
     if layers.entities {
-        out.extend_from_slice(b",\"entities\":[");
-        let (mut a, mut b) = cursors();
-        for (i, e) in doc.entities().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            span_fields(out, &mut a, &mut b, e.span);
-            out.extend_from_slice(b",\"text\":");
-            string(out, &text[e.span]);
-            let _ = write!(out, ",\"label\":\"{}\"}}", e.label.as_str());
-        }
-        out.push(b']');
+        out.extend_from_slice(b",\"entities\":");
+        entities_array(out, doc, offsets);
     }
     if layers.keywords {
         out.extend_from_slice(b",\"keywords\":[");

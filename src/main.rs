@@ -76,6 +76,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
         format: StatsFormat,
     },
+    /// Named entities as JSON Lines, or CoNLL with BIO tags per token.
+    Ner {
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = NerFormat::Jsonl)]
+        format: NerFormat,
+    },
     /// Score vita against gold annotations.
     Eval {
         #[command(subcommand)]
@@ -85,6 +93,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    /// Named entities against a gold file: one sentence per line, entities marked
+    /// `[Hoa Kỳ](LOC)`; prints precision, recall and F1 per label.
+    Ner {
+        /// The gold file.
+        gold: PathBuf,
+    },
     /// Word segmentation against a CoNLL-U file whose multi-syllable FORMs contain spaces.
     Segment {
         /// The gold CoNLL-U file.
@@ -121,6 +135,12 @@ struct Common {
     /// always kept whole.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NerFormat {
+    Jsonl,
+    Conll,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,6 +226,24 @@ fn run(cli: Cli) -> Result<RunSummary> {
             })
         }
         Command::Eval { what } => eval(what),
+        Command::Ner { common, format } => {
+            let layers = Layers {
+                sentences: true,
+                tokens: true,
+                words: true,
+                entities: true,
+                keywords: false,
+            };
+            let p = pipeline(common.dict.as_deref())?.with_layers(layers);
+            let offsets = common.offsets();
+            drive(&common, |doc, out| {
+                let d = p.annotate(doc.text.as_str());
+                match format {
+                    NerFormat::Jsonl => vita::json::write_entities(out, &doc.id, &d, offsets),
+                    NerFormat::Conll => vita::json::write_conll(out, &doc.id, &d),
+                }
+            })
+        }
         Command::Keywords { common, top, corpus } => keywords(&common, top, corpus),
         Command::Stats { common, top, format } => stats(&common, top, format),
         Command::Segment { common, keep_lines } => {
@@ -331,6 +369,31 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
 
 fn eval(what: EvalCommand) -> Result<RunSummary> {
     match what {
+        EvalCommand::Ner { gold } => {
+            let text =
+                std::fs::read_to_string(&gold).with_context(|| format!("{}", gold.display()))?;
+            let sents = vita::eval::read_marked(&gold.display().to_string(), &text)?;
+            let p = Pipeline::new();
+            let scores = vita::eval::score_entities(&p, &sents);
+            println!("{}: {} sentences", gold.display(), sents.len());
+            println!(
+                "{:<6} {:>9} {:>9} {:>9} {:>6} {:>6} {:>8}",
+                "label", "precision", "recall", "F1", "gold", "system", "correct"
+            );
+            for (label, s) in &scores {
+                println!(
+                    "{:<6} {:>9.2} {:>9.2} {:>9.2} {:>6} {:>6} {:>8}",
+                    label,
+                    s.precision(),
+                    s.recall(),
+                    s.f1(),
+                    s.gold,
+                    s.system,
+                    s.correct
+                );
+            }
+            Ok(RunSummary { documents: sents.len(), ..RunSummary::default() })
+        }
         EvalCommand::Segment { gold, dict } => {
             let f = std::fs::File::open(&gold).with_context(|| format!("{}", gold.display()))?;
             let sents =

@@ -2,6 +2,7 @@
 
 use crate::document::{Document, Word};
 use crate::keyword::KeywordExtractor;
+use crate::ner::EntityRecognizer;
 use crate::sentence;
 use crate::span::Span;
 use crate::token;
@@ -63,6 +64,7 @@ impl Layers {
 pub struct Pipeline {
     segmenter: Box<dyn WordSegmenter>,
     keywords: KeywordExtractor,
+    entities: EntityRecognizer,
     layers: Layers,
 }
 
@@ -85,7 +87,12 @@ impl Pipeline {
             Some(s) => Box::new(s),
             None => Box::new(TokenSegmenter),
         };
-        Pipeline { segmenter, keywords: KeywordExtractor::default(), layers: Layers::default() }
+        Pipeline {
+            segmenter,
+            keywords: KeywordExtractor::default(),
+            entities: EntityRecognizer::default(),
+            layers: Layers::default(),
+        }
     }
 
     /// Replaces the word segmenter.
@@ -126,6 +133,9 @@ impl Pipeline {
         doc.sentences = sentence::split(&doc.text, &doc.tokens);
         if self.layers.words || self.layers.entities || self.layers.keywords {
             self.segment(&mut doc);
+        }
+        if self.layers.entities {
+            doc.entities = self.entities.recognize(&doc);
         }
         if self.layers.keywords {
             doc.keywords = self.keywords.extract(&doc);

@@ -90,9 +90,10 @@ fn main() {
         "segmenter" => train_segmenter(&args),
         "background" => build_background(&args),
         "stopwords" => build_stopwords(&args),
-        other => {
-            Err(format!("unknown model '{other}' (expected: segmenter, background, stopwords)"))
-        }
+        "entities" => build_entities(&args),
+        other => Err(format!(
+            "unknown model '{other}' (expected: segmenter, background, stopwords, entities)"
+        )),
     };
     if let Err(e) = result {
         eprintln!("vita-train: {e}");
@@ -572,5 +573,90 @@ fn build_stopwords(a: &Args) -> Result<(), String> {
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/stopwords.txt"));
     std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {} ({} entries)", out.display(), set.len());
+    Ok(())
+}
+
+/// The entity knowledge: the project's lists (`data/ner/`), then the gazetteers, as
+/// `LABEL<TAB>key` lines. The first label of a name is its default, so the project's lists
+/// (people before places: `Hồ Chí Minh`) come first.
+fn build_entities(a: &Args) -> Result<(), String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut add = |label: &str, name: &str| {
+        let key = vita::normalize::key(name.trim());
+        // A name has letters (Ho Chi Minh City's districts are named `1`, `3`...).
+        if key.starts_with('#') || !key.chars().any(char::is_alphabetic) {
+            return;
+        }
+        let line = format!("{label}\t{key}");
+        if seen.insert(line.clone()) {
+            lines.push(line);
+        }
+    };
+    for (file, label) in [
+        ("people.txt", "PER"),
+        ("organizations.txt", "ORG"),
+        ("products.txt", "MISC"),
+        ("places.txt", "LOC*"),
+    ] {
+        for line in read_lines(&PathBuf::from("data/ner").join(file))? {
+            if !line.trim().is_empty() && !line.starts_with('#') {
+                add(label, &line);
+            }
+        }
+    }
+    let gaz = a.data.join("gazetteer");
+    let tsv = |file: &str| -> Result<Vec<Vec<String>>, String> {
+        Ok(read_lines(&gaz.join(file))?
+            .iter()
+            .skip(1)
+            .map(|l| l.split('\t').map(String::from).collect())
+            .collect())
+    };
+    for cols in tsv("cldr-vi/territories-vi.tsv")? {
+        if cols.len() >= 3 && cols[0] != "001" {
+            add("LOC*", &cols[2]);
+        }
+    }
+    for cols in tsv("cldr-vi/cities-vi.tsv")? {
+        if cols.len() >= 2 {
+            add("LOC", &cols[1]);
+        }
+    }
+    for file in
+        ["vn-admin-units/admin-units-2025-07.tsv", "vn-admin-units/admin-units-legacy-2025-03.tsv"]
+    {
+        for cols in tsv(file)? {
+            if cols.len() >= 5 && matches!(cols[0].as_str(), "province" | "district") {
+                let label = if cols[0] == "province" { "LOC*" } else { "LOC" };
+                add(label, &cols[3]);
+                add(label, &cols[4]);
+            }
+        }
+    }
+    let names = gaz.join("person-names/vietnamese-namedb");
+    for cols in tsv("person-names/vietnamese-namedb/surname-counts.tsv")? {
+        add("SURNAME", &cols[0]);
+    }
+    for cols in tsv("person-names/vietnamese-namedb/middle-name-counts.tsv")? {
+        add("MIDDLE", &cols[0]);
+    }
+    for file in ["boy.txt", "girl.txt", "boy_one_word.txt", "girl_one_word.txt"] {
+        for line in read_lines(&names.join(file))? {
+            for part in line.split_whitespace() {
+                add("GIVEN", part);
+            }
+        }
+    }
+    let mut text = String::from(
+        "# Entity knowledge, derived by `vita-train entities` from data/ner/ (the project's lists)\n# and ../shared/data/gazetteer/ (CLDR, vn-admin-units, vietnamese-namedb); see NOTICE.\n",
+    );
+    for l in &lines {
+        text.push_str(l);
+        text.push('\n');
+    }
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/entities.tsv"));
+    std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {} ({} entries)", out.display(), lines.len());
     Ok(())
 }

@@ -1,0 +1,705 @@
+//! Named entities: `PER`, `LOC`, `ORG`, `MISC`, from knowledge, context and name structure.
+//!
+//! The recognizer walks the words of each sentence left to right. At each word it tries, in
+//! order:
+//!
+//! 1. a **title** that announces a person (`ông`, `bà`, `Chủ tịch`, `Thủ tướng`, `PGS.TS.`):
+//!    the capitalised name after it is a person, unless it is a known organisation or place
+//!    (`Chủ tịch NVIDIA Jensen Huang`: ORG, then PER);
+//! 2. a capitalised **organisation trigger** (`Công ty`, `Tập đoàn`, `Bộ`, `Ngân hàng`,
+//!    `Trường Đại học`) followed by capitalised words, joined by `và` or `-`:
+//!    `Bộ Thông tin và Truyền thông` is one ORG;
+//! 3. a **place trigger** (`tỉnh`, `thành phố`, `huyện`, `sông`) followed by a capitalised
+//!    name;
+//! 4. the longest **known name** (gazetteers of countries, cities, provinces and districts,
+//!    and the project's lists of organisations, products and people), with its label from
+//!    context when the name has several (`Chủ tịch Hồ Chí Minh` is PER, `Thành phố Hồ Chí
+//!    Minh` LOC);
+//! 5. the **structure of Vietnamese names**: a known surname followed by capitalised given
+//!    names (`Trần Thị Lan`);
+//! 6. **list context**: an unknown capitalised foreign name in a list of entities
+//!    (`Tencent, Huawei, SenseTime, iFlytek, Megvil...`) takes its neighbours' label.
+//!
+//! Capitals carry no information in an all-caps heading, so there only known names count; a
+//! capitalised word at the start of a sentence is not a name by itself. In text written all
+//! in lower case, well-known places (countries, provinces) are still found.
+
+use crate::document::{Document, Entity, EntityLabel, Word};
+use crate::span::Span;
+use crate::token::{TokenKind, is_upper};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::LazyLock;
+
+static EMBEDDED: &str = include_str!("data/entities.tsv");
+static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| Knowledge::parse(EMBEDDED));
+
+/// Longest known name, in words.
+const MAX_NAME_WORDS: usize = 8;
+
+/// Words that announce a person; the title is not part of the entity.
+const PERSON_TITLES: &[&str] = &[
+    "ông",
+    "bà",
+    "anh",
+    "chị",
+    "cô",
+    "chú",
+    "bác",
+    "cụ",
+    "ngài",
+    "em",
+    "chủ tịch",
+    "phó chủ tịch",
+    "thủ tướng",
+    "phó thủ tướng",
+    "tổng thống",
+    "phó tổng thống",
+    "bộ trưởng",
+    "thứ trưởng",
+    "tổng bí thư",
+    "giám đốc",
+    "phó giám đốc",
+    "tổng giám đốc",
+    "chủ nhiệm",
+    "viện trưởng",
+    "hiệu trưởng",
+    "giáo sư",
+    "tiến sĩ",
+    "gs.",
+    "pgs.",
+    "ts.",
+    "ths.",
+    "pgs.ts.",
+    "gs.ts.",
+    "bs.",
+    "ks.",
+    "nhà văn",
+    "nhà thơ",
+    "ca sĩ",
+    "nghệ sĩ",
+    "ceo",
+    "nhà sáng lập",
+    "đại sứ",
+    "thống đốc",
+    "thượng nghị sĩ",
+    "cầu thủ",
+    "hlv",
+    "huấn luyện viên",
+    "chủ tịch nước",
+    "phó giáo sư",
+    "nhà khoa học",
+    "kỹ sư",
+    "luật sư",
+    "bác sĩ",
+    "trưởng ban",
+    "trưởng phòng",
+    "người phát ngôn",
+    "tỷ phú",
+    "doanh nhân",
+    "vua",
+    "hoàng đế",
+    "tướng",
+    "đại tướng",
+];
+
+/// Capitalised words that start an organisation name (`Công ty ABC`).
+const ORG_TRIGGERS: &[&str] = &[
+    "công ty",
+    "tập đoàn",
+    "tổng công ty",
+    "ngân hàng",
+    "bộ",
+    "sở",
+    "ủy ban",
+    "uỷ ban",
+    "viện",
+    "trường",
+    "trường đại học",
+    "đại học",
+    "học viện",
+    "tổng cục",
+    "cục",
+    "hội",
+    "hiệp hội",
+    "liên đoàn",
+    "quỹ",
+    "tổ chức",
+    "đài",
+    "báo",
+    "nhà máy",
+    "bệnh viện",
+    "trung tâm",
+    "văn phòng",
+    "tòa án",
+    "toà án",
+    "đảng",
+    "câu lạc bộ",
+    "clb",
+    "nhà xuất bản",
+    "nxb",
+    "ban",
+    "liên minh",
+    "hãng",
+    "quân đội",
+    "công an",
+    "ubnd",
+    "hđnd",
+];
+
+/// Words before a place name (`tỉnh Sóc Trăng`).
+const LOC_TRIGGERS: &[&str] = &[
+    "tỉnh",
+    "thành phố",
+    "tp.",
+    "tp",
+    "huyện",
+    "quận",
+    "xã",
+    "phường",
+    "thị xã",
+    "thị trấn",
+    "sông",
+    "núi",
+    "hồ",
+    "biển",
+    "vịnh",
+    "đảo",
+    "quần đảo",
+    "đèo",
+    "cao nguyên",
+    "vùng",
+    "miền",
+    "thủ đô",
+    "bang",
+    "làng",
+    "ấp",
+    "khu công nghiệp",
+    "khu công nghệ cao",
+    "cảng",
+    "sân bay",
+    "thị trường",
+];
+
+/// Words that separate the items of a list.
+const LIST_SEPARATORS: &[&str] = &[",", "và", "hay", "hoặc", "cùng", "với", "...", "…", "/", ";"];
+
+/// Compiled knowledge: known names with their labels, and Vietnamese name parts.
+#[derive(Clone, Debug, Default)]
+pub struct Knowledge {
+    names: FxHashMap<String, Vec<EntityLabel>>,
+    prefixes: FxHashSet<String>,
+    /// Known places that also count in lower-case text (countries, provinces).
+    well_known: FxHashSet<String>,
+    surnames: FxHashSet<String>,
+    middles: FxHashSet<String>,
+    given: FxHashSet<String>,
+}
+
+impl Knowledge {
+    /// The knowledge embedded in the binary.
+    pub fn embedded() -> &'static Knowledge {
+        &KNOWLEDGE
+    }
+
+    /// Parses `LABEL<TAB>key` lines (`PER`, `LOC`, `LOC*` for well-known places, `ORG`,
+    /// `MISC`, `SURNAME`, `MIDDLE`, `GIVEN`); `#` starts a comment line.
+    pub fn parse(text: &str) -> Knowledge {
+        let mut k = Knowledge::default();
+        for line in text.lines() {
+            if line.starts_with('#') {
+                continue;
+            }
+            let Some((label, key)) = line.split_once('\t') else { continue };
+            let key = key.to_string();
+            let label = match label {
+                "PER" => EntityLabel::Per,
+                "LOC" => EntityLabel::Loc,
+                "LOC*" => {
+                    k.well_known.insert(key.clone());
+                    EntityLabel::Loc
+                }
+                "ORG" => EntityLabel::Org,
+                "MISC" => EntityLabel::Misc,
+                "SURNAME" => {
+                    k.surnames.insert(key);
+                    continue;
+                }
+                "MIDDLE" => {
+                    k.middles.insert(key);
+                    continue;
+                }
+                "GIVEN" => {
+                    k.given.insert(key);
+                    continue;
+                }
+                _ => continue,
+            };
+            let mut prefix = String::new();
+            for (i, part) in key.split(' ').enumerate() {
+                if i > 0 {
+                    prefix.push(' ');
+                }
+                prefix.push_str(part);
+                k.prefixes.insert(prefix.clone());
+            }
+            let labels = k.names.entry(key).or_default();
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        k
+    }
+
+    /// Number of known names.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no name is known.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The labels of a known name (by key).
+    pub fn labels(&self, key: &str) -> &[EntityLabel] {
+        self.names.get(key).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Finds named entities.
+#[derive(Clone, Copy, Debug)]
+pub struct EntityRecognizer {
+    knowledge: &'static Knowledge,
+}
+
+impl Default for EntityRecognizer {
+    fn default() -> EntityRecognizer {
+        EntityRecognizer { knowledge: Knowledge::embedded() }
+    }
+}
+
+/// What the recognizer knows about one word of a sentence.
+struct W<'a> {
+    key: String,
+    text: &'a str,
+    /// First letter upper case.
+    cap: bool,
+    /// Made of Vietnamese syllables only.
+    vietnamese: bool,
+    /// Made of letters (syllables, foreign words, abbreviations).
+    letters: bool,
+}
+
+impl EntityRecognizer {
+    /// The entities of `doc`, in text order, never overlapping.
+    pub fn recognize(&self, doc: &Document) -> Vec<Entity> {
+        let mut out = Vec::new();
+        let words = doc.words();
+        let mut wi = 0;
+        for s in doc.sentences() {
+            let start = wi;
+            while wi < words.len() && words[wi].tokens.start < s.tokens.end {
+                wi += 1;
+            }
+            if wi > start {
+                self.sentence(doc, start, &words[start..wi], &mut out);
+            }
+        }
+        out
+    }
+
+    fn sentence(&self, doc: &Document, offset: usize, sw: &[Word], out: &mut Vec<Entity>) {
+        let caps = crate::word::model::is_caps_sentence(
+            &doc.tokens()[sw[0].tokens.start..sw[sw.len() - 1].tokens.end],
+        );
+        let lower = !doc
+            .slice(Span::new(sw[0].span.start, sw[sw.len() - 1].span.end))
+            .chars()
+            .any(is_upper);
+        let ws: Vec<W> = sw
+            .iter()
+            .map(|w| {
+                let toks = &doc.tokens()[w.tokens.clone()];
+                let text = doc.slice(w.span);
+                W {
+                    key: doc.word_norm(w),
+                    text,
+                    cap: !caps && text.chars().next().is_some_and(is_upper),
+                    vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
+                    letters: toks.iter().all(|t| t.kind.is_wordlike()),
+                }
+            })
+            .collect();
+        // The first word made of letters: its capital says nothing.
+        let first = ws.iter().position(|w| w.letters).unwrap_or(0);
+        let mut found: Vec<(usize, usize, Option<EntityLabel>)> = Vec::new(); // (start, end, label)
+        let mut i = 0;
+        let mut expect_person = false;
+        while i < ws.len() {
+            // 1. A title: the name after it is a person.
+            if let Some(n) = self.phrase_in(&ws, i, PERSON_TITLES)
+                && ws.get(i + n).is_some_and(|w| w.cap)
+            {
+                expect_person = true;
+                i += n;
+                continue;
+            }
+            // 2. An organisation trigger, written with a capital, and a capitalised name.
+            // The trigger may also begin a longer word (`Viện_Nghiên_cứu`): then the name
+            // starts inside that word.
+            let inside = ws[i].cap
+                && ORG_TRIGGERS.iter().any(|t| {
+                    ws[i].key.len() > t.len()
+                        && ws[i].key.starts_with(t)
+                        && ws[i].key.as_bytes()[t.len()] == b' '
+                });
+            let org_trigger = if inside {
+                Some(1)
+            } else {
+                self.phrase_in(&ws, i, ORG_TRIGGERS)
+                    .filter(|&n| ws[i].cap && ws.get(i + n).is_some_and(|w| w.cap))
+            };
+            if let Some(n) = org_trigger {
+                let mut end = if inside {
+                    self.name_end(&ws, i + 1, true).max(i + 1)
+                } else {
+                    self.name_end(&ws, i + n, true)
+                };
+                if inside && !ws.get(i + 1).is_some_and(|w| w.cap) {
+                    end = i + 1;
+                }
+                // A known organisation may be longer than what capitals show
+                // (`Trường Đại học Kinh tế Quốc dân`).
+                if let Some((kend, labels)) = self.known(&ws, i, caps, lower)
+                    && kend > end
+                    && labels.contains(&EntityLabel::Org)
+                {
+                    end = kend;
+                }
+                found.push((i, end, Some(EntityLabel::Org)));
+                expect_person = false;
+                i = end;
+                continue;
+            }
+            // 4. The longest known name (before place triggers: `Thành phố Hồ Chí Minh`).
+            // After a title, a one-word Vietnamese place is a given name (`ông Đức`).
+            let known = self.known(&ws, i, caps, lower).filter(|(end, labels)| {
+                !(expect_person
+                    && *end == i + 1
+                    && ws[i].vietnamese
+                    && !ws[i].key.contains(' ')
+                    && !labels.contains(&EntityLabel::Org))
+            });
+            if let Some((end, labels)) = known {
+                let label = if expect_person && labels.contains(&EntityLabel::Per) {
+                    EntityLabel::Per
+                } else if i > 0
+                    && self.phrase_ending_at(&ws, i, LOC_TRIGGERS)
+                    && labels.contains(&EntityLabel::Loc)
+                {
+                    EntityLabel::Loc
+                } else {
+                    labels[0]
+                };
+                // `tiếng Anh` is a language, not England.
+                let language = i > 0 && ws[i - 1].key == "tiếng";
+                if !language {
+                    found.push((i, end, Some(label)));
+                }
+                if label == EntityLabel::Per {
+                    expect_person = false;
+                }
+                i = end;
+                continue;
+            }
+            // 3. A place trigger and a capitalised name.
+            if let Some(n) = self.phrase_in(&ws, i, LOC_TRIGGERS)
+                && ws.get(i + n).is_some_and(|w| w.cap && w.letters)
+            {
+                let end = self.name_end(&ws, i + n, false);
+                found.push((i + n, end, Some(EntityLabel::Loc)));
+                expect_person = false;
+                i = end;
+                continue;
+            }
+            // 5. A Vietnamese name: surname and given names; 6. after a title, any capitalised
+            // run.
+            if ws[i].cap && ws[i].letters {
+                let end = self.name_end(&ws, i, false);
+                let syllables: usize = sw[i..end].iter().map(|w| w.tokens.len()).sum();
+                let structured = ws[i].vietnamese
+                    && ws[i..end].iter().all(|w| w.vietnamese)
+                    && self.is_person_name(&ws[i..end], syllables);
+                if expect_person || structured {
+                    found.push((i, end, Some(EntityLabel::Per)));
+                    expect_person = false;
+                    i = end;
+                    continue;
+                }
+                // An unknown capitalised foreign name, not at the start of the sentence: a
+                // candidate for list context.
+                if i != first && !ws[i].vietnamese && end == i + 1 {
+                    found.push((i, end, None));
+                }
+                // Not a name as a whole: a known name may start inside (`Cả Hoa Kỳ`).
+                i += 1;
+                continue;
+            }
+            expect_person = false;
+            i += 1;
+        }
+        self.list_context(&ws, &mut found);
+        for (a, b, label) in found {
+            if let Some(label) = label {
+                out.push(Entity {
+                    span: Span::new(sw[a].span.start, sw[b - 1].span.end),
+                    words: offset + a..offset + b,
+                    label,
+                });
+            }
+        }
+    }
+
+    /// The number of words of the phrase from `list` starting at `i`, if any (longest).
+    fn phrase_in(&self, ws: &[W], i: usize, list: &[&str]) -> Option<usize> {
+        let mut key = String::new();
+        let mut best = None;
+        for n in 1..=3.min(ws.len() - i) {
+            if n > 1 {
+                key.push(' ');
+            }
+            key.push_str(&ws[i + n - 1].key);
+            if list.contains(&key.as_str()) {
+                best = Some(n);
+            }
+        }
+        best
+    }
+
+    /// Whether a phrase from `list` ends just before word `i`.
+    fn phrase_ending_at(&self, ws: &[W], i: usize, list: &[&str]) -> bool {
+        (1..=3.min(i)).any(|n| {
+            let key: Vec<&str> = ws[i - n..i].iter().map(|w| w.key.as_str()).collect();
+            list.contains(&key.join(" ").as_str())
+        })
+    }
+
+    /// The end of a capitalised name starting at `i`: capitalised words, and with
+    /// `connectors`, `và` or `-` between two of them.
+    fn name_end(&self, ws: &[W], i: usize, connectors: bool) -> usize {
+        let mut end = i;
+        while end < ws.len() {
+            // An organisation's name ends where a person's begins (`Bộ Y tế Nguyễn Văn A`).
+            if connectors && end > i && self.person_starts_at(ws, end) {
+                break;
+            }
+            if ws[end].cap && ws[end].letters {
+                end += 1;
+            } else if connectors
+                && matches!(ws[end].key.as_str(), "và" | "-" | "–")
+                && ws.get(end + 1).is_some_and(|w| w.cap && w.letters)
+                // `A và Trường B` are two organisations.
+                && self.phrase_in(ws, end + 1, ORG_TRIGGERS).is_none()
+                && !ORG_TRIGGERS.iter().any(|t| ws[end + 1].key.starts_with(&format!("{t} ")))
+            {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        end.max(i + 1).min(ws.len())
+    }
+
+    /// The longest known name starting at word `i`, with its labels.
+    fn known(
+        &self,
+        ws: &[W],
+        i: usize,
+        caps: bool,
+        lower: bool,
+    ) -> Option<(usize, &[EntityLabel])> {
+        let k = self.knowledge;
+        let mut key = String::new();
+        let mut best = None;
+        for n in 1..=MAX_NAME_WORDS.min(ws.len() - i) {
+            if n > 1 {
+                key.push(' ');
+            }
+            key.push_str(&ws[i + n - 1].key);
+            if !k.prefixes.contains(&key) {
+                break;
+            }
+            let Some(labels) = k.names.get(&key) else { continue };
+            // Written as a name: a capital somewhere (`châu Âu`), or an all-caps heading, or a
+            // well-known place in text without capitals.
+            let has_cap = ws[i..i + n].iter().any(|w| w.text.chars().any(is_upper));
+            // A lower-case place word in front (`tỉnh Sóc Trăng`) is a trigger, not part of
+            // the name.
+            let lower_trigger = !caps && !ws[i].cap && LOC_TRIGGERS.contains(&ws[i].key.as_str());
+            let ok = if lower_trigger {
+                false
+            } else if caps {
+                true
+            } else if lower {
+                key.contains(' ') && k.well_known.contains(&key)
+            } else {
+                has_cap
+            };
+            if ok {
+                best = Some((i + n, labels.as_slice()));
+            }
+        }
+        best
+    }
+
+    /// Whether a person's name (known, or surname + given names) starts at word `i`.
+    fn person_starts_at(&self, ws: &[W], i: usize) -> bool {
+        if let Some((_, labels)) = self.known(ws, i, false, false)
+            && labels.contains(&EntityLabel::Per)
+        {
+            return true;
+        }
+        let mut syllables = 0;
+        for end in i..ws.len().min(i + 4) {
+            if !(ws[end].cap && ws[end].vietnamese) {
+                break;
+            }
+            syllables += ws[end].key.split(' ').count();
+            if syllables >= 3 && self.is_person_name(&ws[i..=end], syllables) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Surname + given names, each syllable capitalised: `Trần Thị Lan`, `Lê Quang Đạm`; two
+    /// syllables only with a known given name (`Lê Lợi`).
+    fn is_person_name(&self, ws: &[W], syllables: usize) -> bool {
+        let k = self.knowledge;
+        let parts: Vec<&str> = ws.iter().flat_map(|w| w.key.split(' ')).collect();
+        let texts: Vec<&str> = ws.iter().flat_map(|w| w.text.split_whitespace()).collect();
+        if !(2..=4).contains(&syllables) || parts.len() != texts.len() {
+            return false;
+        }
+        if !texts.iter().all(|t| t.chars().next().is_some_and(is_upper)) {
+            return false;
+        }
+        if !k.surnames.contains(parts[0]) {
+            return false;
+        }
+        let last = parts[parts.len() - 1];
+        if syllables == 2 {
+            return k.given.contains(last);
+        }
+        parts[1..parts.len() - 1].iter().all(|m| k.middles.contains(*m) || k.given.contains(*m))
+            || k.given.contains(last)
+    }
+
+    /// Unknown capitalised names in a list take the label their labelled neighbours agree on.
+    fn list_context(&self, ws: &[W], found: &mut [(usize, usize, Option<EntityLabel>)]) {
+        let separated = |a: usize, b: usize| {
+            // words strictly between two entities are all list separators
+            (a..b).all(|k| LIST_SEPARATORS.contains(&ws[k].key.as_str()))
+        };
+        for _ in 0..2 {
+            for j in 0..found.len() {
+                if found[j].2.is_some() {
+                    continue;
+                }
+                let mut votes: Vec<EntityLabel> = Vec::new();
+                if j > 0 && separated(found[j - 1].1, found[j].0) {
+                    votes.extend(found[j - 1].2);
+                }
+                if j + 1 < found.len() && separated(found[j].1, found[j + 1].0) {
+                    votes.extend(found[j + 1].2);
+                }
+                if let Some(&l) = votes.first()
+                    && votes.iter().all(|&v| v == l)
+                {
+                    found[j].2 = Some(l);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ents(text: &str) -> Vec<(String, &'static str)> {
+        let doc = crate::Pipeline::new().annotate(text);
+        doc.entities().iter().map(|e| (doc.slice(e.span).to_string(), e.label.as_str())).collect()
+    }
+
+    fn e(list: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        list.iter().map(|(a, b)| (a.to_string(), *b)).collect()
+    }
+
+    #[test]
+    fn places_companies_people() {
+        assert_eq!(
+            ents("Hoa Kỳ và Trung Quốc dẫn đầu."),
+            e(&[("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC")])
+        );
+        assert_eq!(
+            ents("Chủ tịch NVIDIA Jensen Huang đến Hà Nội."),
+            e(&[("NVIDIA", "ORG"), ("Jensen Huang", "PER"), ("Hà Nội", "LOC")])
+        );
+        assert_eq!(
+            ents("Bộ trưởng Bộ Thông tin và Truyền thông Nguyễn Mạnh Hùng nói."),
+            e(&[("Bộ Thông tin và Truyền thông", "ORG"), ("Nguyễn Mạnh Hùng", "PER")])
+        );
+        assert_eq!(ents("Theo bà Trần Thị Lan, giá tăng."), e(&[("Trần Thị Lan", "PER")]));
+        assert_eq!(
+            ents("Tổng thống Hoa Kỳ Joe Biden đến."),
+            e(&[("Hoa Kỳ", "LOC"), ("Joe Biden", "PER")])
+        );
+        assert_eq!(
+            ents(
+                "TS. Nguyễn Văn Minh, Viện trưởng Viện Nghiên cứu Chính sách và Phát triển Truyền thông, nói."
+            ),
+            e(&[
+                ("Nguyễn Văn Minh", "PER"),
+                ("Viện Nghiên cứu Chính sách và Phát triển Truyền thông", "ORG")
+            ])
+        );
+        assert_eq!(
+            ents("Các trường như Đại học Quốc gia TP.HCM và Trường Đại học Công nghệ mở ngành."),
+            e(&[("Đại học Quốc gia TP.HCM", "ORG"), ("Trường Đại học Công nghệ", "ORG")])
+        );
+        assert_eq!(
+            ents("Ông Lộc nói rằng tỉnh Sóc Trăng đã đồng ý."),
+            e(&[("Lộc", "PER"), ("Sóc Trăng", "LOC")])
+        );
+    }
+
+    #[test]
+    fn context_decides_the_label() {
+        assert_eq!(ents("Chủ tịch Hồ Chí Minh đọc bản tuyên ngôn."), e(&[("Hồ Chí Minh", "PER")]));
+        assert_eq!(
+            ents("Họ sống ở Thành phố Hồ Chí Minh."),
+            e(&[("Thành phố Hồ Chí Minh", "LOC")])
+        );
+        assert_eq!(
+            ents("các công ty như Baidu, Alibaba, Tencent, Megvil... của Trung Quốc"),
+            e(&[
+                ("Baidu", "ORG"),
+                ("Alibaba", "ORG"),
+                ("Tencent", "ORG"),
+                ("Megvil", "ORG"),
+                ("Trung Quốc", "LOC")
+            ])
+        );
+    }
+
+    #[test]
+    fn traps() {
+        assert_eq!(ents("Nhìn chung, điều này tốt."), e(&[]));
+        assert_eq!(ents("Điều này giúp họ."), e(&[]));
+        assert_eq!(ents("Siêu máy tính có vai trò lớn."), e(&[]));
+        assert_eq!(ents("1. THỐNG TRỊ VỀ SIÊU MÁY TÍNH:"), e(&[]));
+        assert_eq!(ents("người dân sử dụng tiếng Anh và tiếng Trung."), e(&[]));
+        assert_eq!(ents("du lịch hà nội và đà nẵng"), e(&[("hà nội", "LOC"), ("đà nẵng", "LOC")]));
+    }
+}
