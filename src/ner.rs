@@ -31,6 +31,51 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
 
 static EMBEDDED: &str = include_str!("data/entities.tsv");
+
+/// A word list as a set, with the longest phrase in it (in syllables).
+struct WordSet {
+    set: FxHashSet<&'static str>,
+    /// Most syllables of an entry.
+    longest: usize,
+}
+
+impl WordSet {
+    fn new(list: &'static [&'static str]) -> WordSet {
+        WordSet {
+            set: list.iter().copied().collect(),
+            longest: list.iter().map(|p| p.split(' ').count()).max().unwrap_or(1),
+        }
+    }
+    fn contains(&self, key: &str) -> bool {
+        self.set.contains(key)
+    }
+    /// The length in bytes of the longest entry that `key` starts with, ending at a syllable
+    /// boundary.
+    fn prefix_of(&self, key: &str) -> Option<usize> {
+        let mut best = None;
+        let ends = key.match_indices(' ').map(|(i, _)| i).chain(std::iter::once(key.len()));
+        for end in ends.take(self.longest) {
+            if self.set.contains(&key[..end]) {
+                best = Some(end);
+            }
+        }
+        best
+    }
+}
+
+/// First syllables of every trigger phrase: a word starting otherwise skips the trigger
+/// checks.
+static TRIGGER_STARTS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+    [PERSON_TITLES, ORG_TRIGGERS, LOC_TRIGGERS, MISC_TRIGGERS]
+        .iter()
+        .flat_map(|l| l.iter().map(|p| p.split(' ').next().unwrap_or(p)))
+        .collect()
+});
+
+static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PERSON_TITLES));
+static ORGS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORG_TRIGGERS));
+static LOCS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LOC_TRIGGERS));
+static WORKS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(MISC_TRIGGERS));
 static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| Knowledge::parse(EMBEDDED));
 
 /// Longest known name, in words.
@@ -100,6 +145,84 @@ const PERSON_TITLES: &[&str] = &[
     "hoàng đế",
     "tướng",
     "đại tướng",
+];
+
+/// Titles after which a given name alone may follow (`ông Đức`, not the country).
+const KINSHIP: &[&str] = &["ông", "bà", "anh", "chị", "cô", "chú", "bác", "cụ", "em", "ngài"];
+
+/// Organisation words that are not part of the name (`hãng Apple`, `đội bóng Hoàng Anh Gia Lai`).
+const GENERIC_ORG_TRIGGERS: &[&str] = &[
+    "hãng",
+    "hãng tin",
+    "hãng xe",
+    "hãng hàng không",
+    "đội bóng",
+    "đội tuyển",
+    "câu lạc bộ",
+    "clb",
+];
+
+/// Organisation words that also announce a name in lower case (`công ty Petrolimex`); the
+/// word stays outside the entity then.
+const LOWER_ORG_TRIGGERS: &[&str] = &["công ty", "tập đoàn", "ngân hàng", "tổng công ty", "quỹ"];
+
+/// Last words of foreign organisation names.
+const ORG_SUFFIXES: &[&str] = &[
+    "partners",
+    "group",
+    "inc",
+    "inc.",
+    "corp",
+    "corp.",
+    "corporation",
+    "company",
+    "co.",
+    "ltd",
+    "ltd.",
+    "llc",
+    "plc",
+    "holdings",
+    "capital",
+    "technology",
+    "technologies",
+    "bank",
+    "ventures",
+    "airlines",
+    "airways",
+    "systems",
+    "labs",
+    "motors",
+    "electronics",
+    "energy",
+    "foundation",
+    "institute",
+    "university",
+    "fund",
+    "investment",
+    "securities",
+    "media",
+];
+
+/// Words before the title of a work or an event (`phim Bố Già`, `giải Nobel`).
+const MISC_TRIGGERS: &[&str] = &[
+    "phim",
+    "bộ phim",
+    "tác phẩm",
+    "tiểu thuyết",
+    "cuốn sách",
+    "sách",
+    "giải",
+    "giải thưởng",
+    "liên hoan phim",
+    "bài hát",
+    "ca khúc",
+    "vở kịch",
+    "album",
+    "hệ điều hành",
+    "bản",
+    "chiến dịch",
+    "hiệp định",
+    "lễ hội",
 ];
 
 /// Capitalised words that start an organisation name (`Công ty ABC`).
@@ -183,13 +306,21 @@ const LOC_TRIGGERS: &[&str] = &[
 /// Words that separate the items of a list.
 const LIST_SEPARATORS: &[&str] = &[",", "và", "hay", "hoặc", "cùng", "với", "...", "…", "/", ";"];
 
+/// The key of a run of words.
+fn key_of(ws: &[W]) -> String {
+    ws.iter().map(|w| w.key).collect::<Vec<_>>().join(" ")
+}
+
 /// Compiled knowledge: known names with their labels, and Vietnamese name parts.
 #[derive(Clone, Debug, Default)]
 pub struct Knowledge {
-    names: FxHashMap<String, Vec<EntityLabel>>,
+    /// key -> labels, and which syllables the name writes with a capital (bit i: syllable i).
+    names: FxHashMap<String, (Vec<EntityLabel>, u32)>,
     prefixes: FxHashSet<String>,
     /// Known places that also count in lower-case text (countries, provinces).
     well_known: FxHashSet<String>,
+    /// First syllables of the names written with a lower-case start (`châu Âu`, `iPhone`).
+    lower_starts: FxHashSet<String>,
     surnames: FxHashSet<String>,
     middles: FxHashSet<String>,
     given: FxHashSet<String>,
@@ -201,16 +332,18 @@ impl Knowledge {
         &KNOWLEDGE
     }
 
-    /// Parses `LABEL<TAB>key` lines (`PER`, `LOC`, `LOC*` for well-known places, `ORG`,
-    /// `MISC`, `SURNAME`, `MIDDLE`, `GIVEN`); `#` starts a comment line.
+    /// Parses `LABEL<TAB>name` lines (`PER`, `LOC`, `LOC*` for well-known places, `ORG`,
+    /// `MISC`; `SURNAME`, `MIDDLE`, `GIVEN` for parts of Vietnamese names); `#` starts a comment
+    /// line. The capitals of a name are required in text (`Hòa Bình` the province, not
+    /// `hòa bình` peace), except in all-caps headings and in text without capitals.
     pub fn parse(text: &str) -> Knowledge {
         let mut k = Knowledge::default();
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
             }
-            let Some((label, key)) = line.split_once('\t') else { continue };
-            let key = key.to_string();
+            let Some((label, name)) = line.split_once('\t') else { continue };
+            let key = crate::normalize::key(name);
             let label = match label {
                 "PER" => EntityLabel::Per,
                 "LOC" => EntityLabel::Loc,
@@ -234,6 +367,14 @@ impl Knowledge {
                 }
                 _ => continue,
             };
+            if !name.chars().next().is_some_and(is_upper) {
+                k.lower_starts.insert(key.split(' ').next().unwrap_or("").to_string());
+            }
+            let mask = name
+                .split_whitespace()
+                .enumerate()
+                .filter(|(_, s)| s.chars().next().is_some_and(is_upper))
+                .fold(0u32, |m, (i, _)| m | (1u32 << i.min(31)));
             let mut prefix = String::new();
             for (i, part) in key.split(' ').enumerate() {
                 if i > 0 {
@@ -242,10 +383,12 @@ impl Knowledge {
                 prefix.push_str(part);
                 k.prefixes.insert(prefix.clone());
             }
-            let labels = k.names.entry(key).or_default();
-            if !labels.contains(&label) {
-                labels.push(label);
+            let entry = k.names.entry(key).or_insert((Vec::new(), mask));
+            if !entry.0.contains(&label) {
+                entry.0.push(label);
             }
+            // The least demanding spelling of the name counts.
+            entry.1 &= mask;
         }
         k
     }
@@ -262,7 +405,7 @@ impl Knowledge {
 
     /// The labels of a known name (by key).
     pub fn labels(&self, key: &str) -> &[EntityLabel] {
-        self.names.get(key).map_or(&[], Vec::as_slice)
+        self.names.get(key).map_or(&[], |e| e.0.as_slice())
     }
 }
 
@@ -280,8 +423,10 @@ impl Default for EntityRecognizer {
 
 /// What the recognizer knows about one word of a sentence.
 struct W<'a> {
-    key: String,
+    key: &'a str,
     text: &'a str,
+    /// The first syllable of the word may begin a trigger phrase.
+    may_trigger: bool,
     /// First letter upper case.
     cap: bool,
     /// Made of Vietnamese syllables only.
@@ -316,14 +461,30 @@ impl EntityRecognizer {
             .slice(Span::new(sw[0].span.start, sw[sw.len() - 1].span.end))
             .chars()
             .any(is_upper);
+        // All word keys in one buffer.
+        let mut keys = String::new();
+        let mut ranges = Vec::with_capacity(sw.len());
+        for w in sw {
+            let a = keys.len();
+            for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
+                if k > 0 {
+                    keys.push(' ');
+                }
+                keys.push_str(doc.norm(t));
+            }
+            ranges.push(a..keys.len());
+        }
         let ws: Vec<W> = sw
             .iter()
-            .map(|w| {
+            .zip(&ranges)
+            .map(|(w, r)| {
                 let toks = &doc.tokens()[w.tokens.clone()];
                 let text = doc.slice(w.span);
+                let key = &keys[r.clone()];
                 W {
-                    key: doc.word_norm(w),
+                    key,
                     text,
+                    may_trigger: TRIGGER_STARTS.contains(key.split(' ').next().unwrap_or("")),
                     cap: !caps && text.chars().next().is_some_and(is_upper),
                     vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
                     letters: toks.iter().all(|t| t.kind.is_wordlike()),
@@ -335,56 +496,90 @@ impl EntityRecognizer {
         let mut found: Vec<(usize, usize, Option<EntityLabel>)> = Vec::new(); // (start, end, label)
         let mut i = 0;
         let mut expect_person = false;
+        // Whether the last title was a kinship one (`ông Đức`: a given name may follow).
+        let mut kinship = false;
         while i < ws.len() {
             // 1. A title: the name after it is a person.
-            if let Some(n) = self.phrase_in(&ws, i, PERSON_TITLES)
+            if let Some(n) = self.phrase_in(&ws, i, &TITLES)
                 && ws.get(i + n).is_some_and(|w| w.cap)
             {
                 expect_person = true;
+                kinship = KINSHIP.contains(&ws[i].key);
                 i += n;
                 continue;
             }
             // 2. An organisation trigger, written with a capital, and a capitalised name.
             // The trigger may also begin a longer word (`Viện_Nghiên_cứu`): then the name
-            // starts inside that word.
+            // starts inside that word, and what follows the trigger there has a capital.
             let inside = ws[i].cap
-                && ORG_TRIGGERS.iter().any(|t| {
-                    ws[i].key.len() > t.len()
-                        && ws[i].key.starts_with(t)
-                        && ws[i].key.as_bytes()[t.len()] == b' '
+                && ORGS.prefix_of(&ws[i].key).is_some_and(|t| {
+                    t < ws[i].key.len() && {
+                        // The trigger's syllables, then a capital.
+                        let syllables = ws[i].key[..t].split(' ').count();
+                        ws[i]
+                            .text
+                            .split_whitespace()
+                            .nth(syllables)
+                            .is_some_and(|p| p.chars().next().is_some_and(is_upper))
+                    }
                 });
             let org_trigger = if inside {
                 Some(1)
             } else {
-                self.phrase_in(&ws, i, ORG_TRIGGERS)
-                    .filter(|&n| ws[i].cap && ws.get(i + n).is_some_and(|w| w.cap))
+                self.phrase_in(&ws, i, &ORGS)
+                    .filter(|&n| ws.get(i + n).is_some_and(|w| w.cap))
+                    .filter(|&n| {
+                        let k = key_of(&ws[i..i + n]);
+                        // In lower case (`công ty Petrolimex`), a name must follow: known, or
+                        // written like one; not an acronym used as a noun (`công ty AI`).
+                        let named = || {
+                            let next = &ws[i + n];
+                            self.known(&ws, i + n, caps, lower).is_some()
+                                || next.text.chars().any(char::is_lowercase)
+                        };
+                        ws[i].cap
+                            || ((GENERIC_ORG_TRIGGERS.contains(&k.as_str())
+                                || LOWER_ORG_TRIGGERS.contains(&k.as_str()))
+                                && named())
+                    })
             };
             if let Some(n) = org_trigger {
+                // Generic words (`hãng`, `đội bóng`) and lower-case triggers stay outside.
+                let outside = !inside
+                    && (!ws[i].cap
+                        || GENERIC_ORG_TRIGGERS.contains(&key_of(&ws[i..i + n]).as_str()));
+                let name_start = if inside { i } else { i + n };
                 let mut end = if inside {
-                    self.name_end(&ws, i + 1, true).max(i + 1)
+                    if ws.get(i + 1).is_some_and(|w| w.cap) {
+                        self.name_end(&ws, i + 1, true)
+                    } else {
+                        i + 1
+                    }
                 } else {
                     self.name_end(&ws, i + n, true)
                 };
-                if inside && !ws.get(i + 1).is_some_and(|w| w.cap) {
-                    end = i + 1;
-                }
-                // A known organisation may be longer than what capitals show
-                // (`Trường Đại học Kinh tế Quốc dân`).
-                if let Some((kend, labels)) = self.known(&ws, i, caps, lower)
-                    && kend > end
-                    && labels.contains(&EntityLabel::Org)
+                let start = if outside { name_start } else { i };
+                // A known name may be longer than what capitals show (`Trường Đại học Kinh tế
+                // Quốc dân`), or not an organisation at all (`Đài Loan`).
+                let mut label = EntityLabel::Org;
+                if let Some((kend, labels)) = self.known(&ws, start, caps, lower)
+                    && kend >= end
                 {
                     end = kend;
+                    if !labels.contains(&EntityLabel::Org) {
+                        label = labels[0];
+                    }
                 }
-                found.push((i, end, Some(EntityLabel::Org)));
+                found.push((start, end, Some(label)));
                 expect_person = false;
                 i = end;
                 continue;
             }
             // 4. The longest known name (before place triggers: `Thành phố Hồ Chí Minh`).
-            // After a title, a one-word Vietnamese place is a given name (`ông Đức`).
+            // After a kinship title, a one-syllable place is a given name (`ông Đức`).
             let known = self.known(&ws, i, caps, lower).filter(|(end, labels)| {
                 !(expect_person
+                    && kinship
                     && *end == i + 1
                     && ws[i].vietnamese
                     && !ws[i].key.contains(' ')
@@ -394,7 +589,7 @@ impl EntityRecognizer {
                 let label = if expect_person && labels.contains(&EntityLabel::Per) {
                     EntityLabel::Per
                 } else if i > 0
-                    && self.phrase_ending_at(&ws, i, LOC_TRIGGERS)
+                    && self.phrase_ending_at(&ws, i, &LOCS)
                     && labels.contains(&EntityLabel::Loc)
                 {
                     EntityLabel::Loc
@@ -412,19 +607,25 @@ impl EntityRecognizer {
                 i = end;
                 continue;
             }
-            // 3. A place trigger and a capitalised name.
-            if let Some(n) = self.phrase_in(&ws, i, LOC_TRIGGERS)
-                && ws.get(i + n).is_some_and(|w| w.cap && w.letters)
-            {
-                let end = self.name_end(&ws, i + n, false);
-                found.push((i + n, end, Some(EntityLabel::Loc)));
-                expect_person = false;
-                i = end;
-                continue;
+            // 3. A place trigger and a capitalised name (a known one may be longer:
+            // `tỉnh Bà Rịa - Vũng Tàu`); a work trigger (`phim`, `tác phẩm`) and its title.
+            for (triggers, label) in [(&*LOCS, EntityLabel::Loc), (&*WORKS, EntityLabel::Misc)] {
+                if let Some(n) = self.phrase_in(&ws, i, triggers)
+                    && ws.get(i + n).is_some_and(|w| w.cap && w.letters)
+                {
+                    let mut end = self.name_end(&ws, i + n, false);
+                    if let Some((kend, _)) = self.known(&ws, i + n, caps, lower) {
+                        end = end.max(kend);
+                    }
+                    found.push((i + n, end, Some(label)));
+                    expect_person = false;
+                    i = end;
+                    break;
+                }
             }
             // 5. A Vietnamese name: surname and given names; 6. after a title, any capitalised
             // run.
-            if ws[i].cap && ws[i].letters {
+            if i < ws.len() && ws[i].cap && ws[i].letters {
                 let end = self.name_end(&ws, i, false);
                 let syllables: usize = sw[i..end].iter().map(|w| w.tokens.len()).sum();
                 let structured = ws[i].vietnamese
@@ -436,17 +637,35 @@ impl EntityRecognizer {
                     i = end;
                     continue;
                 }
-                // An unknown capitalised foreign name, not at the start of the sentence: a
-                // candidate for list context.
-                if i != first && !ws[i].vietnamese && end == i + 1 {
+                // An unknown capitalised name, not at the start of the sentence: a candidate
+                // for list context.
+                let every_capital = ws[i..end].iter().all(|w| {
+                    w.text.split_whitespace().all(|p| p.chars().next().is_some_and(is_upper))
+                });
+                let title = self.phrase_in(&ws, i, &TITLES).is_some();
+                // A foreign name ending in `Partners`, `Group`, `Technology`... is an
+                // organisation.
+                let org_suffix = end - i >= 2
+                    && !ws[end - 1].vietnamese
+                    && ORG_SUFFIXES.contains(&ws[end - 1].key);
+                if org_suffix {
+                    found.push((i, end, Some(EntityLabel::Org)));
+                    i = end;
+                    continue;
+                }
+                if i != first && end - i <= 3 && every_capital && !title {
                     found.push((i, end, None));
+                    i = end;
+                    continue;
                 }
                 // Not a name as a whole: a known name may start inside (`Cả Hoa Kỳ`).
                 i += 1;
                 continue;
             }
-            expect_person = false;
-            i += 1;
+            if i < ws.len() {
+                expect_person = false;
+                i += 1;
+            }
         }
         self.list_context(&ws, &mut found);
         for (a, b, label) in found {
@@ -461,15 +680,23 @@ impl EntityRecognizer {
     }
 
     /// The number of words of the phrase from `list` starting at `i`, if any (longest).
-    fn phrase_in(&self, ws: &[W], i: usize, list: &[&str]) -> Option<usize> {
+    fn phrase_in(&self, ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
+        if !ws[i].may_trigger {
+            return None;
+        }
         let mut key = String::new();
         let mut best = None;
+        let mut syllables = 0;
         for n in 1..=3.min(ws.len() - i) {
+            syllables += ws[i + n - 1].key.split(' ').count();
+            if syllables > list.longest {
+                break;
+            }
             if n > 1 {
                 key.push(' ');
             }
-            key.push_str(&ws[i + n - 1].key);
-            if list.contains(&key.as_str()) {
+            key.push_str(ws[i + n - 1].key);
+            if list.contains(&key) {
                 best = Some(n);
             }
         }
@@ -477,10 +704,17 @@ impl EntityRecognizer {
     }
 
     /// Whether a phrase from `list` ends just before word `i`.
-    fn phrase_ending_at(&self, ws: &[W], i: usize, list: &[&str]) -> bool {
+    fn phrase_ending_at(&self, ws: &[W], i: usize, list: &WordSet) -> bool {
+        let mut key = String::new();
         (1..=3.min(i)).any(|n| {
-            let key: Vec<&str> = ws[i - n..i].iter().map(|w| w.key.as_str()).collect();
-            list.contains(&key.join(" ").as_str())
+            key.clear();
+            for (k, w) in ws[i - n..i].iter().enumerate() {
+                if k > 0 {
+                    key.push(' ');
+                }
+                key.push_str(w.key);
+            }
+            list.contains(&key)
         })
     }
 
@@ -496,11 +730,11 @@ impl EntityRecognizer {
             if ws[end].cap && ws[end].letters {
                 end += 1;
             } else if connectors
-                && matches!(ws[end].key.as_str(), "và" | "-" | "–")
+                && matches!(ws[end].key, "và" | "-" | "–")
                 && ws.get(end + 1).is_some_and(|w| w.cap && w.letters)
                 // `A và Trường B` are two organisations.
-                && self.phrase_in(ws, end + 1, ORG_TRIGGERS).is_none()
-                && !ORG_TRIGGERS.iter().any(|t| ws[end + 1].key.starts_with(&format!("{t} ")))
+                && self.phrase_in(ws, end + 1, &ORGS).is_none()
+                && ORGS.prefix_of(&ws[end + 1].key).is_none()
             {
                 end += 2;
             } else {
@@ -519,6 +753,17 @@ impl EntityRecognizer {
         lower: bool,
     ) -> Option<(usize, &[EntityLabel])> {
         let k = self.knowledge;
+        let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
+        // Most words are not the start of a known name: without a capital (in normal text),
+        // only the few names written with a lower-case start can begin here.
+        if !caps
+            && !lower
+            && !ws[i].cap
+            && !ws[i].text.chars().next().is_some_and(is_upper)
+            && !k.lower_starts.contains(ws[i].key.split(' ').next().unwrap_or(""))
+        {
+            return None;
+        }
         let mut key = String::new();
         let mut best = None;
         for n in 1..=MAX_NAME_WORDS.min(ws.len() - i) {
@@ -529,21 +774,30 @@ impl EntityRecognizer {
             if !k.prefixes.contains(&key) {
                 break;
             }
-            let Some(labels) = k.names.get(&key) else { continue };
-            // Written as a name: a capital somewhere (`châu Âu`), or an all-caps heading, or a
-            // well-known place in text without capitals.
-            let has_cap = ws[i..i + n].iter().any(|w| w.text.chars().any(is_upper));
+            let Some((labels, mask)) = k.names.get(&key) else { continue };
+            // Written as a name: the capitals the name has (`châu Âu`, `Hòa Bình`), or an
+            // all-caps heading, or a well-known place in text without capitals.
+            let capitals_match = || {
+                let syllables = ws[i..i + n].iter().flat_map(|w| w.text.split_whitespace());
+                syllables.enumerate().all(|(j, s)| {
+                    mask & (1 << j.min(31)) == 0 || s.chars().next().is_some_and(is_upper)
+                })
+            };
             // A lower-case place word in front (`tỉnh Sóc Trăng`) is a trigger, not part of
-            // the name.
-            let lower_trigger = !caps && !ws[i].cap && LOC_TRIGGERS.contains(&ws[i].key.as_str());
+            // the name; so is a capitalised one at the start of a sentence (`Tỉnh Cà Mau`).
+            let trigger_first = LOCS.prefix_of(&ws[i].key).is_some();
+            let lower_trigger = !caps && trigger_first && (!ws[i].cap || i == sentence_start);
             let ok = if lower_trigger {
                 false
             } else if caps {
                 true
             } else if lower {
                 key.contains(' ') && k.well_known.contains(&key)
+            } else if *mask == 0 {
+                // A name without capitals (`iPhone`, `iOS`): a foreign word, not a syllable.
+                n == 1 && !ws[i].vietnamese && ws[i].text.chars().any(is_upper)
             } else {
-                has_cap
+                capitals_match()
             };
             if ok {
                 best = Some((i + n, labels.as_slice()));
@@ -599,7 +853,7 @@ impl EntityRecognizer {
     fn list_context(&self, ws: &[W], found: &mut [(usize, usize, Option<EntityLabel>)]) {
         let separated = |a: usize, b: usize| {
             // words strictly between two entities are all list separators
-            (a..b).all(|k| LIST_SEPARATORS.contains(&ws[k].key.as_str()))
+            (a..b).all(|k| LIST_SEPARATORS.contains(&ws[k].key))
         };
         for _ in 0..2 {
             for j in 0..found.len() {

@@ -577,18 +577,20 @@ fn build_stopwords(a: &Args) -> Result<(), String> {
 }
 
 /// The entity knowledge: the project's lists (`data/ner/`), then the gazetteers, as
-/// `LABEL<TAB>key` lines. The first label of a name is its default, so the project's lists
+/// `LABEL<TAB>name` lines (names as written, normalized). The first label of a name is its default, so the project's lists
 /// (people before places: `Hồ Chí Minh`) come first.
 fn build_entities(a: &Args) -> Result<(), String> {
     let mut lines: Vec<String> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     let mut add = |label: &str, name: &str| {
-        let key = vita::normalize::key(name.trim());
+        // The name as written (its capitals matter); NFC, one tone placement, single spaces.
+        let name = vita::normalize::normalize(name.trim(), &Default::default()).text;
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
         // A name has letters (Ho Chi Minh City's districts are named `1`, `3`...).
-        if key.starts_with('#') || !key.chars().any(char::is_alphabetic) {
+        if name.starts_with('#') || !name.chars().any(char::is_alphabetic) {
             return;
         }
-        let line = format!("{label}\t{key}");
+        let line = format!("{label}\t{name}");
         if seen.insert(line.clone()) {
             lines.push(line);
         }
@@ -635,6 +637,8 @@ fn build_entities(a: &Args) -> Result<(), String> {
         }
     }
     let names = gaz.join("person-names/vietnamese-namedb");
+    // Name parts are compared on keys.
+    let mut add = |label: &str, name: &str| add(label, &vita::normalize::key(name));
     for cols in tsv("person-names/vietnamese-namedb/surname-counts.tsv")? {
         add("SURNAME", &cols[0]);
     }
