@@ -98,6 +98,9 @@ enum EvalCommand {
     Ner {
         /// The gold file.
         gold: PathBuf,
+        /// Experimental: an entity tagger trained by `vita-train ner`, added to the rules.
+        #[arg(long, value_name = "FILE")]
+        ner_model: Option<PathBuf>,
     },
     /// Word segmentation against a CoNLL-U file whose multi-syllable FORMs contain spaces.
     Segment {
@@ -135,6 +138,9 @@ struct Common {
     /// always kept whole.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
+    /// Experimental: an entity tagger trained by `vita-train ner`, added to the rules.
+    #[arg(long, value_name = "FILE")]
+    ner_model: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -234,7 +240,11 @@ fn run(cli: Cli) -> Result<RunSummary> {
                 entities: true,
                 keywords: false,
             };
-            let p = pipeline(common.dict.as_deref())?.with_layers(layers);
+            let mut p = pipeline(common.dict.as_deref())?.with_layers(layers);
+            if let Some(path) = &common.ner_model {
+                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+                p = p.with_entity_tagger(vita::ner::Tagger::from_bytes(&bytes)?);
+            }
             let offsets = common.offsets();
             drive(&common, |doc, out| {
                 let d = p.annotate(doc.text.as_str());
@@ -369,11 +379,15 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
 
 fn eval(what: EvalCommand) -> Result<RunSummary> {
     match what {
-        EvalCommand::Ner { gold } => {
+        EvalCommand::Ner { gold, ner_model } => {
             let text =
                 std::fs::read_to_string(&gold).with_context(|| format!("{}", gold.display()))?;
             let sents = vita::eval::read_marked(&gold.display().to_string(), &text)?;
-            let p = Pipeline::new();
+            let mut p = Pipeline::new();
+            if let Some(path) = &ner_model {
+                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+                p = p.with_entity_tagger(vita::ner::Tagger::from_bytes(&bytes)?);
+            }
             let scores = vita::eval::score_entities(&p, &sents);
             println!("{}: {} sentences", gold.display(), sents.len());
             println!(

@@ -101,6 +101,12 @@ impl Pipeline {
         self
     }
 
+    /// Adds a trained entity tagger to the rules (experimental; see [`crate::ner::Tagger`]).
+    pub fn with_entity_tagger(mut self, tagger: crate::ner::Tagger) -> Pipeline {
+        self.entities = self.entities.with_tagger(tagger);
+        self
+    }
+
     /// How many key phrases the keywords layer keeps (default 10).
     pub fn with_top_keywords(mut self, k: usize) -> Pipeline {
         self.keywords.top_k = k;

@@ -10,16 +10,45 @@ const ESSAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/ai-my-trung-quo
 /// times, Mỹ once, fourteen companies, two models). `tiếng Anh` and `tiếng Trung` are
 /// languages, the all-caps headings hold no entity, `AI` is a field, not a name.
 const ESSAY_MENTIONS: &[(&str, &str)] = &[
-    ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"), ("Trung Quốc", "LOC"), ("Hoa Kỳ", "LOC"),
-    ("Trung Quốc", "LOC"), ("Hoa Kỳ", "LOC"), ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"),
-    ("GPT-3", "MISC"), ("OpenAI", "ORG"), ("Wu Dao", "MISC"), ("Trung Quốc", "LOC"),
-    ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"), ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"),
-    ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"), ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"),
-    ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"), ("Baidu", "ORG"), ("Alibaba", "ORG"),
-    ("Tencent", "ORG"), ("Huawei", "ORG"), ("SenseTime", "ORG"), ("iFlytek", "ORG"),
-    ("Megvil", "ORG"), ("Trung Quốc", "LOC"), ("Google", "ORG"), ("NVIDIA", "ORG"),
-    ("Meta", "ORG"), ("Microsoft", "ORG"), ("Amazon", "ORG"), ("OpenAI", "ORG"), ("Mỹ", "LOC"),
-    ("Hoa Kỳ", "LOC"), ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("GPT-3", "MISC"),
+    ("OpenAI", "ORG"),
+    ("Wu Dao", "MISC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
+    ("Baidu", "ORG"),
+    ("Alibaba", "ORG"),
+    ("Tencent", "ORG"),
+    ("Huawei", "ORG"),
+    ("SenseTime", "ORG"),
+    ("iFlytek", "ORG"),
+    ("Megvil", "ORG"),
+    ("Trung Quốc", "LOC"),
+    ("Google", "ORG"),
+    ("NVIDIA", "ORG"),
+    ("Meta", "ORG"),
+    ("Microsoft", "ORG"),
+    ("Amazon", "ORG"),
+    ("OpenAI", "ORG"),
+    ("Mỹ", "LOC"),
+    ("Hoa Kỳ", "LOC"),
+    ("Trung Quốc", "LOC"),
 ];
 
 #[test]
@@ -30,14 +59,20 @@ fn every_essay_mention_with_the_right_label_and_nothing_else() {
     let got: Vec<(String, &str)> = doc
         .entities()
         .iter()
-        .map(|e| (doc.slice(e.span).split_whitespace().collect::<Vec<_>>().join(" "), e.label.as_str()))
+        .map(|e| {
+            (doc.slice(e.span).split_whitespace().collect::<Vec<_>>().join(" "), e.label.as_str())
+        })
         .collect();
-    let want: Vec<(String, &str)> = ESSAY_MENTIONS.iter().map(|(t, l)| (t.to_string(), *l)).collect();
+    let want: Vec<(String, &str)> =
+        ESSAY_MENTIONS.iter().map(|(t, l)| (t.to_string(), *l)).collect();
     assert_eq!(got, want);
     // Entities are whole words.
     for e in doc.entities() {
         let words = &doc.words()[e.words.clone()];
-        assert_eq!((words[0].span.start, words[words.len() - 1].span.end), (e.span.start, e.span.end));
+        assert_eq!(
+            (words[0].span.start, words[words.len() - 1].span.end),
+            (e.span.start, e.span.end)
+        );
     }
 }
 
@@ -50,7 +85,11 @@ fn score(file: &str) -> Vec<(String, vita::eval::Score)> {
 #[test]
 fn gold_set_micro_f1_is_at_least_90() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ner-gold.txt");
-    let n = std::fs::read_to_string(path).unwrap().lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).count();
+    let n = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .count();
     assert!(n >= 150, "{n} gold sentences");
     let s = score("ner-gold.txt");
     let all = &s.iter().find(|(l, _)| l == "ALL").unwrap().1;

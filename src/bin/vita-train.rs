@@ -91,8 +91,9 @@ fn main() {
         "background" => build_background(&args),
         "stopwords" => build_stopwords(&args),
         "entities" => build_entities(&args),
+        "ner" => train_ner(&args),
         other => Err(format!(
-            "unknown model '{other}' (expected: segmenter, background, stopwords, entities)"
+            "unknown model '{other}' (expected: segmenter, background, stopwords, entities, ner)"
         )),
     };
     if let Err(e) = result {
@@ -662,5 +663,117 @@ fn build_entities(a: &Args) -> Result<(), String> {
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/entities.tsv"));
     std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {} ({} entries)", out.display(), lines.len());
+    Ok(())
+}
+
+/// The entity tagger, trained on silver data: Wikipedia text labelled by the rules with all
+/// their knowledge, while the tagger's "known name" feature sees only 70% of the names (a
+/// fixed hash of the name decides), so that it learns from context.
+fn train_ner(a: &Args) -> Result<(), String> {
+    use vita::ner::{EntityRecognizer, Knowledge, TAGS, Tagger};
+    let text = std::fs::read_to_string("src/data/entities.tsv")
+        .map_err(|e| format!("src/data/entities.tsv: {e}"))?;
+    let reduced: String = text
+        .lines()
+        .filter(|l| {
+            let Some((label, name)) = l.split_once('\t') else { return true };
+            let part = matches!(label, "SURNAME" | "MIDDLE" | "GIVEN");
+            part || vita::token::key_hash(&vita::normalize::key(name)) % 10 >= 3
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let reduced: &'static Knowledge = Box::leak(Box::new(Knowledge::parse(&reduced)));
+    let full = EntityRecognizer::rules_only(Knowledge::embedded());
+    let partial = EntityRecognizer::rules_only(reduced);
+    let p = Pipeline::new().with_layers(Layers {
+        sentences: true,
+        tokens: true,
+        words: true,
+        entities: false,
+        keywords: false,
+    });
+    let raw_dir = a.data.join("raw/viwiki-2017");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
+        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut data = Vec::new();
+    let mut rng = Rng(a.seed.max(1));
+    'files: for path in &files {
+        for line in read_lines(path)? {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            let Some(t) = v.get("text").and_then(|t| t.as_str()) else { continue };
+            let doc = p.annotate(t);
+            let silver = full.recognize(&doc);
+            for (feats, tags) in partial.training_sentences(&doc, &silver) {
+                // Every sentence with an entity, one in five of the others.
+                if tags.iter().any(|&t| t != 0 && t != vita::ner::UNCERTAIN) || rng.unit() < 0.2 {
+                    data.push((feats, tags));
+                }
+            }
+            if data.len() >= 120_000 {
+                break 'files;
+            }
+        }
+    }
+    let words: usize = data.iter().map(|d| d.1.len()).sum();
+    eprintln!("silver data: {} sentences, {words} words", data.len());
+    let n = vita::ner::BUCKETS * TAGS;
+    let mut w = vec![0.0f32; n];
+    let mut u = vec![0.0f64; n];
+    let mut c = 1.0f64;
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    for epoch in 0..a.epochs.min(4) {
+        rng.shuffle(&mut order);
+        let mut errors = 0usize;
+        for &si in &order {
+            let (feats, tags) = &data[si];
+            let mut prev = 0u8;
+            for (f, &gold) in feats.iter().zip(tags) {
+                let pf = Tagger::prev_feature(prev);
+                let mut s = [0.0f32; TAGS];
+                for &x in f.iter().chain(std::iter::once(&pf)) {
+                    let row = &w[x as usize * TAGS..(x as usize + 1) * TAGS];
+                    for (o, v) in s.iter_mut().zip(row) {
+                        *o += v;
+                    }
+                }
+                let mut best = 0;
+                for t in 1..TAGS {
+                    if s[t] > s[best] {
+                        best = t;
+                    }
+                }
+                if gold == vita::ner::UNCERTAIN {
+                    // Read as O for the next word's context, never learned from.
+                    prev = 0;
+                    c += 1.0;
+                    continue;
+                }
+                if best != gold as usize {
+                    errors += 1;
+                    for &x in f.iter().chain(std::iter::once(&pf)) {
+                        let base = x as usize * TAGS;
+                        w[base + gold as usize] += 1.0;
+                        u[base + gold as usize] += c;
+                        w[base + best] -= 1.0;
+                        u[base + best] -= c;
+                    }
+                }
+                c += 1.0;
+                prev = gold;
+            }
+        }
+        eprintln!("epoch {epoch}: {errors} errors of {words}");
+    }
+    let weights: Vec<f32> =
+        w.iter().zip(&u).map(|(&wv, &uv)| (f64::from(wv) - uv / c) as f32).collect();
+    let tagger = Tagger { weights };
+    let bytes = tagger.to_bytes();
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("target/ner-tagger.bin"));
+    std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {} ({:.1} MB)", out.display(), bytes.len() as f64 / 1e6);
     Ok(())
 }
