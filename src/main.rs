@@ -240,11 +240,8 @@ fn run(cli: Cli) -> Result<RunSummary> {
                 entities: true,
                 keywords: false,
             };
-            let mut p = pipeline(common.dict.as_deref())?.with_layers(layers);
-            if let Some(path) = &common.ner_model {
-                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-                p = p.with_entity_tagger(vita::ner::Tagger::from_bytes(&bytes)?);
-            }
+            let p = with_tagger(pipeline(common.dict.as_deref())?, common.ner_model.as_deref())?
+                .with_layers(layers);
             let offsets = common.offsets();
             drive(&common, |doc, out| {
                 let d = p.annotate(doc.text.as_str());
@@ -377,17 +374,20 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
     Ok(summary)
 }
 
+/// Adds the experimental entity tagger read from `path`, if given.
+fn with_tagger(p: Pipeline, path: Option<&std::path::Path>) -> Result<Pipeline> {
+    let Some(path) = path else { return Ok(p) };
+    let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    Ok(p.with_entity_tagger(vita::ner::Tagger::from_bytes(&bytes)?))
+}
+
 fn eval(what: EvalCommand) -> Result<RunSummary> {
     match what {
         EvalCommand::Ner { gold, ner_model } => {
             let text =
                 std::fs::read_to_string(&gold).with_context(|| format!("{}", gold.display()))?;
             let sents = vita::eval::read_marked(&gold.display().to_string(), &text)?;
-            let mut p = Pipeline::new();
-            if let Some(path) = &ner_model {
-                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-                p = p.with_entity_tagger(vita::ner::Tagger::from_bytes(&bytes)?);
-            }
+            let p = with_tagger(Pipeline::new(), ner_model.as_deref())?;
             let scores = vita::eval::score_entities(&p, &sents);
             println!("{}: {} sentences", gold.display(), sents.len());
             println!(
@@ -509,6 +509,38 @@ fn output(common: &Common) -> Result<Box<dyn Write>> {
     })
 }
 
+/// Total size of the input files, when it can be known up front (not for standard input).
+fn input_size(paths: &[PathBuf]) -> Option<u64> {
+    let mut total = 0;
+    for p in vita::input::expand(paths) {
+        let p = p.ok()?;
+        if p.as_os_str() == "-" {
+            return None;
+        }
+        total += std::fs::metadata(&p).ok()?.len();
+    }
+    Some(total)
+}
+
+/// A progress bar on stderr for large inputs when stderr is a terminal (`-q` silences it).
+fn progress(common: &Common) -> Option<indicatif::ProgressBar> {
+    if common.quiet || !io::stderr().is_terminal() {
+        return None;
+    }
+    let total = input_size(&common.paths)?;
+    if total < 1 << 20 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+
 fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
 where
     F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
@@ -516,8 +548,34 @@ where
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
     let started = Instant::now();
-    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
-    let summary = corpus::run(docs, common.threads, &mut out, &mut report, format)?;
+    let bar = progress(common);
+    let mut report = |e: &vita::Error| {
+        let msg = format!("vita: {e}");
+        match &bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    };
+    let summary = corpus::map_in_order(
+        docs,
+        common.threads,
+        &mut report,
+        |doc| {
+            let mut buf = Vec::new();
+            format(doc, &mut buf);
+            buf
+        },
+        |doc, buf| {
+            if let Some(b) = &bar {
+                b.inc(doc.text.len() as u64);
+            }
+            out.write_all(&buf)
+        },
+    )?;
+    out.flush()?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
     if !common.quiet && io::stderr().is_terminal() {
         let secs = started.elapsed().as_secs_f64();
         let mb = summary.bytes as f64 / 1e6;

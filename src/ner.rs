@@ -449,6 +449,43 @@ struct W<'a> {
     letters: bool,
 }
 
+/// The recognizer's view of the words of one sentence; their keys are written into `keys`.
+fn sentence_words<'a>(
+    doc: &'a Document,
+    sw: &[Word],
+    caps: bool,
+    keys: &'a mut String,
+) -> Vec<W<'a>> {
+    let mut ranges = Vec::with_capacity(sw.len());
+    for w in sw {
+        let a = keys.len();
+        for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
+            if k > 0 {
+                keys.push(' ');
+            }
+            keys.push_str(doc.norm(t));
+        }
+        ranges.push(a..keys.len());
+    }
+    let keys: &'a str = keys;
+    sw.iter()
+        .zip(ranges)
+        .map(|(w, r)| {
+            let toks = &doc.tokens()[w.tokens.clone()];
+            let text = doc.slice(w.span);
+            let key = &keys[r];
+            W {
+                key,
+                text,
+                may_trigger: TRIGGER_STARTS.contains(key.split(' ').next().unwrap_or("")),
+                cap: !caps && text.chars().next().is_some_and(is_upper),
+                vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
+                letters: toks.iter().all(|t| t.kind.is_wordlike()),
+            }
+        })
+        .collect()
+}
+
 impl EntityRecognizer {
     /// The entities of `doc`, in text order, never overlapping.
     pub fn recognize(&self, doc: &Document) -> Vec<Entity> {
@@ -475,36 +512,8 @@ impl EntityRecognizer {
             .slice(Span::new(sw[0].span.start, sw[sw.len() - 1].span.end))
             .chars()
             .any(is_upper);
-        // All word keys in one buffer.
         let mut keys = String::new();
-        let mut ranges = Vec::with_capacity(sw.len());
-        for w in sw {
-            let a = keys.len();
-            for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
-                if k > 0 {
-                    keys.push(' ');
-                }
-                keys.push_str(doc.norm(t));
-            }
-            ranges.push(a..keys.len());
-        }
-        let ws: Vec<W> = sw
-            .iter()
-            .zip(&ranges)
-            .map(|(w, r)| {
-                let toks = &doc.tokens()[w.tokens.clone()];
-                let text = doc.slice(w.span);
-                let key = &keys[r.clone()];
-                W {
-                    key,
-                    text,
-                    may_trigger: TRIGGER_STARTS.contains(key.split(' ').next().unwrap_or("")),
-                    cap: !caps && text.chars().next().is_some_and(is_upper),
-                    vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
-                    letters: toks.iter().all(|t| t.kind.is_wordlike()),
-                }
-            })
-            .collect();
+        let ws = sentence_words(doc, sw, caps, &mut keys);
         // The first word made of letters: its capital says nothing.
         let first = ws.iter().position(|w| w.letters).unwrap_or(0);
         let mut found: Vec<(usize, usize, Option<EntityLabel>)> = Vec::new(); // (start, end, label)
@@ -1272,29 +1281,7 @@ impl EntityRecognizer {
                 .chars()
                 .any(is_upper);
             let mut keys = String::new();
-            let mut ranges = Vec::new();
-            for w in sw {
-                let a = keys.len();
-                keys.push_str(&doc.word_norm(w));
-                ranges.push(a..keys.len());
-            }
-            let ws: Vec<W> = sw
-                .iter()
-                .zip(&ranges)
-                .map(|(w, r)| {
-                    let toks = &doc.tokens()[w.tokens.clone()];
-                    let text = doc.slice(w.span);
-                    let key = &keys[r.clone()];
-                    W {
-                        key,
-                        text,
-                        may_trigger: TRIGGER_STARTS.contains(key.split(' ').next().unwrap_or("")),
-                        cap: !caps && text.chars().next().is_some_and(is_upper),
-                        vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
-                        letters: toks.iter().all(|t| t.kind.is_wordlike()),
-                    }
-                })
-                .collect();
+            let ws = sentence_words(doc, sw, caps, &mut keys);
             let mut tags = vec![0u8; ws.len()];
             for e in labels.iter().filter(|e| e.words.start >= start && e.words.end <= wi) {
                 let l = label_index(e.label) as u8;

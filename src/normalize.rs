@@ -140,7 +140,10 @@ fn is_mark_or_invisible(c: char) -> bool {
 /// assert_eq!(vita::normalize::strip_diacritics("Đại Việt hòa bình"), "Dai Viet hoa binh");
 /// ```
 pub fn strip_diacritics(s: &str) -> String {
-    s.nfc().map(syllable::fold_char).collect()
+    s.nfc()
+        .map(syllable::fold_char)
+        .filter(|&c| !unicode_normalization::char::is_combining_mark(c))
+        .collect()
 }
 
 /// Options of [`normalize`].
@@ -253,7 +256,8 @@ pub fn normalize(text: &str, opts: &NormalizeOptions) -> AlignedText {
     let mut pos = 0;
     let emit = |out: &mut AlignedText, span: Span, s: &str| {
         if opts.strip_diacritics {
-            let folded: String = s.chars().map(syllable::fold_char).collect();
+            // Marks left uncomposed (`í` + U+0301) go too, or a second pass would differ.
+            let folded = strip_diacritics(s);
             out.push(span, &folded, text);
         } else {
             out.push(span, s, text);
@@ -330,6 +334,16 @@ mod tests {
         assert_eq!(normalize("Đại Việt hòa bình", &strip).text, "Dai Viet hoa binh");
         let keep = NormalizeOptions { tone_style: ToneStyle::Keep, ..o };
         assert_eq!(normalize("hoà hòa", &keep).text, "hoà hòa");
+    }
+
+    #[test]
+    fn stripping_is_idempotent_with_stray_marks() {
+        // Found by the fuzzer: a mark that cannot compose with its letter.
+        let strip = NormalizeOptions { strip_diacritics: true, ..NormalizeOptions::default() };
+        let once = normalize("*KKKdí\u{301}iJ", &strip).text;
+        assert_eq!(once, "*KKKdiiJ");
+        assert_eq!(normalize(&once, &strip).text, once);
+        assert_eq!(strip_diacritics("e\u{302}\u{301}\u{301}"), "e");
     }
 
     #[test]

@@ -2,25 +2,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn vita(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vita"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut si = child.stdin.take().unwrap();
-        if let Some(data) = stdin {
-            let _ = si.write_all(data); // the process may exit before reading it
-        }
-    }
-    child.wait_with_output().unwrap()
+    common::run_vita(args, stdin.unwrap_or(b""))
 }
 
 fn stdout(o: &Output) -> String {

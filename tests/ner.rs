@@ -1,6 +1,7 @@
 //! Named entities: the essay's 39 mentions, the gold sets, and the `ner` / `eval ner` commands.
 
-use std::process::Command;
+mod common;
+
 use vita::Pipeline;
 use vita::eval::{read_marked, score_entities};
 
@@ -109,17 +110,7 @@ fn held_out_set_stays_above_85() {
 }
 
 fn vita(args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut c = Command::new(env!("CARGO_BIN_EXE_vita"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
-    c.wait_with_output().unwrap()
+    common::run_vita(args, stdin.as_bytes())
 }
 
 #[test]

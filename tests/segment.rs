@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::process::Command;
 use unicode_normalization::UnicodeNormalization;
 use vita::normalize::{NormalizeOptions, ToneStyle, normalize};
 use vita::{Pipeline, TokenKind};
@@ -151,17 +150,7 @@ fn numbers_urls_and_foreign_words_are_never_glued_to_syllables() {
 }
 
 fn vita(args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut c = Command::new(env!("CARGO_BIN_EXE_vita"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = c.stdin.take().unwrap().write_all(stdin.as_bytes());
-    c.wait_with_output().unwrap()
+    common::run_vita(args, stdin.as_bytes())
 }
 
 #[test]

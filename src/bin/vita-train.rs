@@ -122,6 +122,27 @@ impl Rng {
     }
 }
 
+/// The texts of the Wikipedia sample (`raw/viwiki-2017/*.jsonl`), in file and line order.
+fn raw_texts(data: &Path) -> Result<Vec<String>, String> {
+    let dir = data.join("raw/viwiki-2017");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in &files {
+        for line in read_lines(path)? {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+            if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
+                out.push(t.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn read_lines(path: &Path) -> Result<Vec<String>, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     std::io::BufReader::new(f)
@@ -210,45 +231,35 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
     let mut uni_raw: Vec<u64> = Vec::new();
     let mut pair_raw: FxHashMap<(u32, u32), u64> = FxHashMap::default();
     let mut n_raw = 0u64;
-    let raw_dir = a.data.join("raw/viwiki-2017");
-    let mut raw_files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
-        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    raw_files.sort();
-    for path in &raw_files {
-        for line in read_lines(path)? {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-            let Some(text) = v.get("text").and_then(|t| t.as_str()) else { continue };
-            let doc = p.annotate(text);
-            for s in doc.sentences() {
-                let mut prev: Option<(u32, usize)> = None;
-                for t in &doc.tokens()[s.tokens.clone()] {
-                    if !matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign) {
-                        prev = None;
-                        continue;
-                    }
-                    let key = doc.norm(t);
-                    let id = match interner.get(key) {
-                        Some(&id) => id,
-                        None => {
-                            let id = raw_names.len() as u32;
-                            interner.insert(key.to_string(), id);
-                            raw_names.push(key.to_string());
-                            uni_raw.push(0);
-                            id
-                        }
-                    };
-                    uni_raw[id as usize] += 1;
-                    n_raw += 1;
-                    if let Some((pid, end)) = prev
-                        && end < t.span.start
-                    {
-                        *pair_raw.entry((pid, id)).or_default() += 1;
-                    }
-                    prev = Some((id, t.span.end));
+    for text in raw_texts(&a.data)? {
+        let text = text.as_str();
+        let doc = p.annotate(text);
+        for s in doc.sentences() {
+            let mut prev: Option<(u32, usize)> = None;
+            for t in &doc.tokens()[s.tokens.clone()] {
+                if !matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign) {
+                    prev = None;
+                    continue;
                 }
+                let key = doc.norm(t);
+                let id = match interner.get(key) {
+                    Some(&id) => id,
+                    None => {
+                        let id = raw_names.len() as u32;
+                        interner.insert(key.to_string(), id);
+                        raw_names.push(key.to_string());
+                        uni_raw.push(0);
+                        id
+                    }
+                };
+                uni_raw[id as usize] += 1;
+                n_raw += 1;
+                if let Some((pid, end)) = prev
+                    && end < t.span.start
+                {
+                    *pair_raw.entry((pid, id)).or_default() += 1;
+                }
+                prev = Some((id, t.span.end));
             }
         }
     }
@@ -503,32 +514,22 @@ fn build_background(a: &Args) -> Result<(), String> {
         entities: false,
         keywords: false,
     });
-    let raw_dir = a.data.join("raw/viwiki-2017");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
-        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
     let mut df: FxHashMap<String, u32> = FxHashMap::default();
     let mut docs = 0u32;
     let mut seen = rustc_hash::FxHashSet::default();
-    for path in &files {
-        for line in read_lines(path)? {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-            let Some(text) = v.get("text").and_then(|t| t.as_str()) else { continue };
-            let doc = p.annotate(text);
-            docs += 1;
-            seen.clear();
-            for w in doc.words() {
-                let kinds_ok = doc.tokens()[w.tokens.clone()].iter().all(|t| t.kind.is_wordlike());
-                if kinds_ok {
-                    seen.insert(doc.word_norm(w));
-                }
+    for text in raw_texts(&a.data)? {
+        let text = text.as_str();
+        let doc = p.annotate(text);
+        docs += 1;
+        seen.clear();
+        for w in doc.words() {
+            let kinds_ok = doc.tokens()[w.tokens.clone()].iter().all(|t| t.kind.is_wordlike());
+            if kinds_ok {
+                seen.insert(doc.word_norm(w));
             }
-            for k in seen.drain() {
-                *df.entry(k).or_default() += 1;
-            }
+        }
+        for k in seen.drain() {
+            *df.entry(k).or_default() += 1;
         }
     }
     let mut entries: Vec<(String, u32)> =
@@ -692,30 +693,20 @@ fn train_ner(a: &Args) -> Result<(), String> {
         entities: false,
         keywords: false,
     });
-    let raw_dir = a.data.join("raw/viwiki-2017");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
-        .map_err(|e| format!("{}: {e}", raw_dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
     let mut data = Vec::new();
     let mut rng = Rng(a.seed.max(1));
-    'files: for path in &files {
-        for line in read_lines(path)? {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-            let Some(t) = v.get("text").and_then(|t| t.as_str()) else { continue };
-            let doc = p.annotate(t);
-            let silver = full.recognize(&doc);
-            for (feats, tags) in partial.training_sentences(&doc, &silver) {
-                // Every sentence with an entity, one in five of the others.
-                if tags.iter().any(|&t| t != 0 && t != vita::ner::UNCERTAIN) || rng.unit() < 0.2 {
-                    data.push((feats, tags));
-                }
+    for text in raw_texts(&a.data)? {
+        let t = text.as_str();
+        let doc = p.annotate(t);
+        let silver = full.recognize(&doc);
+        for (feats, tags) in partial.training_sentences(&doc, &silver) {
+            // Every sentence with an entity, one in five of the others.
+            if tags.iter().any(|&t| t != 0 && t != vita::ner::UNCERTAIN) || rng.unit() < 0.2 {
+                data.push((feats, tags));
             }
-            if data.len() >= 120_000 {
-                break 'files;
-            }
+        }
+        if data.len() >= 120_000 {
+            break;
         }
     }
     let words: usize = data.iter().map(|d| d.1.len()).sum();

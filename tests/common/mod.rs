@@ -85,3 +85,20 @@ pub fn byte_slice(text: &str, start: usize, end: usize) -> String {
         .unwrap_or_else(|| panic!("byte span {start}..{end} not on char boundaries"))
         .to_string()
 }
+
+/// Runs the built `vita` binary in the repository root with `stdin` as input.
+pub fn run_vita(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vita"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The process may exit before reading its input.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}

@@ -1,0 +1,42 @@
+//! The whole pipeline on arbitrary input: annotation with every layer, the JSON and CoNLL
+//! writers, normalization with its map, statistics. Nothing may panic, and the invariants
+//! every user relies on must hold.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use vita::json::{Offsets, write_conll, write_record};
+use vita::normalize::{NormalizeOptions, ToneStyle, normalize};
+use vita::{Layers, Pipeline, Span};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let pipeline = Pipeline::new();
+    let doc = pipeline.annotate(text.as_ref());
+    assert_eq!(doc.text(), text.as_ref());
+    let mut next = 0;
+    for w in doc.words() {
+        assert_eq!(w.tokens.start, next);
+        next = w.tokens.end;
+        assert_eq!(w.span.start, doc.tokens()[w.tokens.start].span.start);
+    }
+    assert_eq!(next, doc.tokens().len());
+    for e in doc.entities() {
+        assert!(e.words.end <= doc.words().len() && e.words.start < e.words.end);
+    }
+    for k in doc.keywords() {
+        assert!(k.score > 0.0 && k.score <= 1.0);
+    }
+    let mut out = Vec::new();
+    write_record(&mut out, "fuzz", &doc, Layers::default(), Offsets::Char);
+    let _: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
+    out.clear();
+    write_conll(&mut out, "fuzz", &doc);
+    let _ = vita::stats::Stats::of(&doc);
+    for style in [ToneStyle::Traditional, ToneStyle::Modern, ToneStyle::Keep] {
+        let o = NormalizeOptions { tone_style: style, strip_diacritics: style == ToneStyle::Keep };
+        let n = normalize(&text, &o);
+        let all = n.to_original(Span::new(0, n.text.len()));
+        assert!(all.end <= text.len());
+        assert_eq!(normalize(&n.text, &o).text, n.text, "idempotent");
+    }
+});
