@@ -2,7 +2,8 @@
 //!
 //! Input: `$VITA_BENCH_FILE`, else `../shared/data/bench/viwiki-5mb.txt` (the project's fixed
 //! benchmark, 5.03 MB, 798,332 syllables), else the bundled corpus documents. The label of each
-//! group names the input it ran on.
+//! group names the input it ran on. The stage benches annotate the input as one document, as
+//! the CLI does with a file; `multithreaded` annotates its lines as documents.
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use std::path::PathBuf;
@@ -37,12 +38,14 @@ fn lines(text: &str) -> Vec<&str> {
 
 fn stages(c: &mut Criterion) {
     let (name, text) = input();
-    let docs = lines(&text);
+    let docs = [text.as_str()];
     let base =
         Layers { sentences: true, tokens: true, words: false, entities: false, keywords: false };
     let configs = [
         ("tokens+sentences", base),
         ("words", Layers { words: true, ..base }),
+        ("words+entities", Layers { words: true, entities: true, ..base }),
+        ("words+keywords", Layers { words: true, keywords: true, ..base }),
         ("all", Layers::default()),
     ];
     let mut g = c.benchmark_group(format!("stages/{name}"));
