@@ -65,10 +65,10 @@ impl WordSet {
 
 /// First syllables of every trigger phrase: a word starting otherwise skips the trigger
 /// checks.
-static TRIGGER_STARTS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
+static TRIGGER_STARTS: LazyLock<FxHashSet<u64>> = LazyLock::new(|| {
     [PERSON_TITLES, ORG_TRIGGERS, LOC_TRIGGERS, MISC_TRIGGERS]
         .iter()
-        .flat_map(|l| l.iter().map(|p| p.split(' ').next().unwrap_or(p)))
+        .flat_map(|l| l.iter().map(|p| crate::token::key_hash(p.split(' ').next().unwrap_or(p))))
         .collect()
 });
 
@@ -307,8 +307,8 @@ const LOC_TRIGGERS: &[&str] = &[
 const LIST_SEPARATORS: &[&str] = &[",", "và", "hay", "hoặc", "cùng", "với", "...", "…", "/", ";"];
 
 /// The key of a run of words.
-fn key_of(ws: &[W]) -> String {
-    ws.iter().map(|w| w.key).collect::<Vec<_>>().join(" ")
+fn key_of<'a>(ws: &[W<'a>]) -> &'a str {
+    joined(ws, 0, ws.len())
 }
 
 /// Compiled knowledge: known names with their labels, and Vietnamese name parts.
@@ -438,15 +438,31 @@ impl EntityRecognizer {
 /// What the recognizer knows about one word of a sentence.
 struct W<'a> {
     key: &'a str,
+    /// The sentence's key buffer, and where this word's key is in it.
+    buf: &'a str,
+    ks: usize,
+    ke: usize,
     text: &'a str,
     /// The first syllable of the word may begin a trigger phrase.
     may_trigger: bool,
+    /// Number of syllables.
+    syllables: usize,
+    /// Key of the first syllable.
+    first: &'a str,
     /// First letter upper case.
     cap: bool,
     /// Made of Vietnamese syllables only.
     vietnamese: bool,
     /// Made of letters (syllables, foreign words, abbreviations).
     letters: bool,
+}
+
+/// Whether a sentence is an all-caps heading, and whether it has no capital at all.
+fn sentence_case(doc: &Document, sw: &[Word]) -> (bool, bool) {
+    let tokens = &doc.tokens()[sw[0].tokens.start..sw[sw.len() - 1].tokens.end];
+    let caps = crate::word::model::is_caps_sentence(tokens);
+    let lower = !tokens.iter().any(|t| t.case & crate::token::case::HAS_UPPER != 0);
+    (caps, lower)
 }
 
 /// The recognizer's view of the words of one sentence; their keys are written into `keys`.
@@ -456,8 +472,13 @@ fn sentence_words<'a>(
     caps: bool,
     keys: &'a mut String,
 ) -> Vec<W<'a>> {
+    // Keys are separated by spaces, so the key of any run of words is a slice of the buffer.
     let mut ranges = Vec::with_capacity(sw.len());
-    for w in sw {
+    keys.reserve(doc.norm(&doc.tokens()[sw[sw.len() - 1].tokens.end - 1]).len() + 8 * sw.len());
+    for (j, w) in sw.iter().enumerate() {
+        if j > 0 {
+            keys.push(' ');
+        }
         let a = keys.len();
         for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
             if k > 0 {
@@ -467,23 +488,35 @@ fn sentence_words<'a>(
         }
         ranges.push(a..keys.len());
     }
-    let keys: &'a str = keys;
+    let buf: &'a str = keys;
     sw.iter()
         .zip(ranges)
         .map(|(w, r)| {
             let toks = &doc.tokens()[w.tokens.clone()];
             let text = doc.slice(w.span);
-            let key = &keys[r];
+            let key = &buf[r.clone()];
+            let first = key.find(' ').map_or(key, |i| &key[..i]);
             W {
                 key,
+                buf,
+                ks: r.start,
+                ke: r.end,
                 text,
-                may_trigger: TRIGGER_STARTS.contains(key.split(' ').next().unwrap_or("")),
-                cap: !caps && text.chars().next().is_some_and(is_upper),
+                first,
+                // The first token's key is the first syllable; its hash is already known.
+                may_trigger: TRIGGER_STARTS.contains(&toks[0].hash),
+                syllables: w.tokens.len(),
+                cap: !caps && toks[0].case & crate::token::case::FIRST_UPPER != 0,
                 vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
                 letters: toks.iter().all(|t| t.kind.is_wordlike()),
             }
         })
         .collect()
+}
+
+/// The key of the `n` words from `i`: a slice of the sentence's key buffer.
+fn joined<'a>(ws: &[W<'a>], i: usize, n: usize) -> &'a str {
+    &ws[i].buf[ws[i].ks..ws[i + n - 1].ke]
 }
 
 impl EntityRecognizer {
@@ -505,13 +538,7 @@ impl EntityRecognizer {
     }
 
     fn sentence(&self, doc: &Document, offset: usize, sw: &[Word], out: &mut Vec<Entity>) {
-        let caps = crate::word::model::is_caps_sentence(
-            &doc.tokens()[sw[0].tokens.start..sw[sw.len() - 1].tokens.end],
-        );
-        let lower = !doc
-            .slice(Span::new(sw[0].span.start, sw[sw.len() - 1].span.end))
-            .chars()
-            .any(is_upper);
+        let (caps, lower) = sentence_case(doc, sw);
         let mut keys = String::new();
         let ws = sentence_words(doc, sw, caps, &mut keys);
         // The first word made of letters: its capital says nothing.
@@ -561,16 +588,15 @@ impl EntityRecognizer {
                                 || next.text.chars().any(char::is_lowercase)
                         };
                         ws[i].cap
-                            || ((GENERIC_ORG_TRIGGERS.contains(&k.as_str())
-                                || LOWER_ORG_TRIGGERS.contains(&k.as_str()))
+                            || ((GENERIC_ORG_TRIGGERS.contains(&k)
+                                || LOWER_ORG_TRIGGERS.contains(&k))
                                 && named())
                     })
             };
             if let Some(n) = org_trigger {
                 // Generic words (`hãng`, `đội bóng`) and lower-case triggers stay outside.
                 let outside = !inside
-                    && (!ws[i].cap
-                        || GENERIC_ORG_TRIGGERS.contains(&key_of(&ws[i..i + n]).as_str()));
+                    && (!ws[i].cap || GENERIC_ORG_TRIGGERS.contains(&key_of(&ws[i..i + n])));
                 let name_start = if inside { i } else { i + n };
                 let mut end = if inside {
                     if ws.get(i + 1).is_some_and(|w| w.cap) {
@@ -736,19 +762,14 @@ impl EntityRecognizer {
         if !ws[i].may_trigger {
             return None;
         }
-        let mut key = String::new();
         let mut best = None;
         let mut syllables = 0;
         for n in 1..=3.min(ws.len() - i) {
-            syllables += ws[i + n - 1].key.split(' ').count();
+            syllables += ws[i + n - 1].syllables;
             if syllables > list.longest {
                 break;
             }
-            if n > 1 {
-                key.push(' ');
-            }
-            key.push_str(ws[i + n - 1].key);
-            if list.contains(&key) {
+            if list.contains(joined(ws, i, n)) {
                 best = Some(n);
             }
         }
@@ -757,17 +778,7 @@ impl EntityRecognizer {
 
     /// Whether a phrase from `list` ends just before word `i`.
     fn phrase_ending_at(&self, ws: &[W], i: usize, list: &WordSet) -> bool {
-        let mut key = String::new();
-        (1..=3.min(i)).any(|n| {
-            key.clear();
-            for (k, w) in ws[i - n..i].iter().enumerate() {
-                if k > 0 {
-                    key.push(' ');
-                }
-                key.push_str(w.key);
-            }
-            list.contains(&key)
-        })
+        (1..=3.min(i)).any(|n| list.contains(joined(ws, i - n, n)))
     }
 
     /// The end of a capitalised name starting at `i`: capitalised words, and with
@@ -812,21 +823,17 @@ impl EntityRecognizer {
             && !lower
             && !ws[i].cap
             && !ws[i].text.chars().next().is_some_and(is_upper)
-            && !k.lower_starts.contains(ws[i].key.split(' ').next().unwrap_or(""))
+            && !k.lower_starts.contains(ws[i].first)
         {
             return None;
         }
-        let mut key = String::new();
         let mut best = None;
         for n in 1..=MAX_NAME_WORDS.min(ws.len() - i) {
-            if n > 1 {
-                key.push(' ');
-            }
-            key.push_str(ws[i + n - 1].key);
-            if !k.prefixes.contains(&key) {
+            let key = joined(ws, i, n);
+            if !k.prefixes.contains(key) {
                 break;
             }
-            let Some((labels, mask)) = k.names.get(&key) else { continue };
+            let Some((labels, mask)) = k.names.get(key) else { continue };
             // Written as a name: the capitals the name has (`châu Âu`, `Hòa Bình`), or an
             // all-caps heading, or a well-known place in text without capitals.
             let capitals_match = || {
@@ -844,7 +851,7 @@ impl EntityRecognizer {
             } else if caps {
                 true
             } else if lower {
-                key.contains(' ') && k.well_known.contains(&key)
+                key.contains(' ') && k.well_known.contains(key)
             } else if *mask == 0 {
                 // A name without capitals (`iPhone`, `iOS`): a foreign word, not a syllable.
                 n == 1 && !ws[i].vietnamese && ws[i].text.chars().any(is_upper)
@@ -882,23 +889,28 @@ impl EntityRecognizer {
     /// syllables only with a known given name (`Lê Lợi`).
     fn is_person_name(&self, ws: &[W], syllables: usize) -> bool {
         let k = self.knowledge;
-        let parts: Vec<&str> = ws.iter().flat_map(|w| w.key.split(' ')).collect();
-        let texts: Vec<&str> = ws.iter().flat_map(|w| w.text.split_whitespace()).collect();
-        if !(2..=4).contains(&syllables) || parts.len() != texts.len() {
+        if !(2..=4).contains(&syllables) {
             return false;
         }
-        if !texts.iter().all(|t| t.chars().next().is_some_and(is_upper)) {
+        let mut parts = ws.iter().flat_map(|w| w.key.split(' '));
+        let texts = ws.iter().flat_map(|w| w.text.split_whitespace());
+        let mut n_texts = 0;
+        for t in texts {
+            n_texts += 1;
+            if !t.chars().next().is_some_and(is_upper) {
+                return false;
+            }
+        }
+        if n_texts != syllables || !parts.next().is_some_and(|p| k.surnames.contains(p)) {
             return false;
         }
-        if !k.surnames.contains(parts[0]) {
-            return false;
-        }
-        let last = parts[parts.len() - 1];
+        let rest: Vec<&str> = parts.collect();
+        let Some((last, middle)) = rest.split_last() else { return false };
         if syllables == 2 {
-            return k.given.contains(last);
+            return k.given.contains(*last);
         }
-        parts[1..parts.len() - 1].iter().all(|m| k.middles.contains(*m) || k.given.contains(*m))
-            || k.given.contains(last)
+        middle.iter().all(|m| k.middles.contains(*m) || k.given.contains(*m))
+            || k.given.contains(*last)
     }
 
     /// Unknown capitalised names in a list take the label their labelled neighbours agree on.
@@ -1273,13 +1285,7 @@ impl EntityRecognizer {
                 continue;
             }
             let sw = &words[start..wi];
-            let caps = crate::word::model::is_caps_sentence(
-                &doc.tokens()[sw[0].tokens.start..sw[sw.len() - 1].tokens.end],
-            );
-            let lower = !doc
-                .slice(Span::new(sw[0].span.start, sw[sw.len() - 1].span.end))
-                .chars()
-                .any(is_upper);
+            let (caps, lower) = sentence_case(doc, sw);
             let mut keys = String::new();
             let ws = sentence_words(doc, sw, caps, &mut keys);
             let mut tags = vec![0u8; ws.len()];
