@@ -111,6 +111,18 @@ impl Document {
     pub fn norm(&self, token: &Token) -> &str {
         &self.norms[token.norm]
     }
+    /// The words of each sentence, with the index of the first: `(first word, words)`.
+    pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {
+        let mut wi = 0;
+        self.sentences.iter().map(move |s| {
+            let start = wi;
+            while wi < self.words.len() && self.words[wi].tokens.start < s.tokens.end {
+                wi += 1;
+            }
+            (start, &self.words[start..wi])
+        })
+    }
+
     /// The key of a word: its tokens' keys joined by spaces.
     pub fn word_norm(&self, word: &Word) -> String {
         let mut s = String::new();

@@ -523,15 +523,9 @@ impl EntityRecognizer {
     /// The entities of `doc`, in text order, never overlapping.
     pub fn recognize(&self, doc: &Document) -> Vec<Entity> {
         let mut out = Vec::new();
-        let words = doc.words();
-        let mut wi = 0;
-        for s in doc.sentences() {
-            let start = wi;
-            while wi < words.len() && words[wi].tokens.start < s.tokens.end {
-                wi += 1;
-            }
-            if wi > start {
-                self.sentence(doc, start, &words[start..wi], &mut out);
+        for (start, sw) in doc.words_by_sentence() {
+            if !sw.is_empty() {
+                self.sentence(doc, start, sw, &mut out);
             }
         }
         out
@@ -1274,17 +1268,11 @@ impl EntityRecognizer {
         labels: &[Entity],
     ) -> Vec<(Vec<WordFeatures>, Vec<u8>)> {
         let mut out = Vec::new();
-        let words = doc.words();
-        let mut wi = 0;
-        for s in doc.sentences() {
-            let start = wi;
-            while wi < words.len() && words[wi].tokens.start < s.tokens.end {
-                wi += 1;
-            }
-            if wi == start {
+        for (start, sw) in doc.words_by_sentence() {
+            if sw.is_empty() {
                 continue;
             }
-            let sw = &words[start..wi];
+            let wi = start + sw.len();
             let (caps, lower) = sentence_case(doc, sw);
             let mut keys = String::new();
             let ws = sentence_words(doc, sw, caps, &mut keys);

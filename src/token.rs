@@ -94,11 +94,15 @@ pub mod case {
     /// At least two chars.
     pub const MULTI_CHAR: u8 = 16;
 
-    /// The case bits of `s`.
+    /// The case bits of `s`. Combining marks do not count as chars, so NFC and NFD spellings
+    /// of a word get the same bits.
     pub fn of(s: &str) -> u8 {
         let mut bits = 0;
         let mut upper = 0;
-        for (i, c) in s.chars().enumerate() {
+        let chars = s
+            .chars()
+            .filter(|&c| c.is_ascii() || !unicode_normalization::char::is_combining_mark(c));
+        for (i, c) in chars.enumerate() {
             if i == 1 {
                 bits |= MULTI_CHAR;
             }
@@ -750,6 +754,13 @@ mod tests {
         assert_eq!(toks("Hà\u{200B} Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
         assert_eq!(toks("Hà\u{A0}Nội"), vec![("Hà", Syllable), ("Nội", Syllable)]);
         assert_eq!(toks("\u{FEFF}Hà"), vec![("Hà", Syllable)]);
+    }
+
+    #[test]
+    fn case_bits_ignore_combining_marks() {
+        // Found by proptest: NFD `ẹ` looked like two chars.
+        assert_eq!(case::of("ẹ"), case::of("e\u{323}"));
+        assert_eq!(case::of("Ệ"), case::of("E\u{323}\u{302}"));
     }
 
     #[test]

@@ -143,6 +143,24 @@ fn raw_texts(data: &Path) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Writes `header` then one line per item to `out`.
+fn write_lines(
+    out: &Path,
+    header: &str,
+    lines: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(), String> {
+    let mut text = String::from(header);
+    let mut n = 0;
+    for l in lines {
+        text.push_str(l.as_ref());
+        text.push('\n');
+        n += 1;
+    }
+    std::fs::write(out, text).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("wrote {} ({n} entries)", out.display());
+    Ok(())
+}
+
 fn read_lines(path: &Path) -> Result<Vec<String>, String> {
     let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     std::io::BufReader::new(f)
@@ -565,17 +583,12 @@ fn build_stopwords(a: &Args) -> Result<(), String> {
             }
         }
     }
-    let mut text = String::from(
-        "# Vietnamese stopwords (keys), derived by `vita-train stopwords` from\n# vietnamese-stopwords (MIT) and stopwords-iso (MIT); see NOTICE.\n",
-    );
-    for k in &set {
-        text.push_str(k);
-        text.push('\n');
-    }
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/stopwords.txt"));
-    std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
-    eprintln!("wrote {} ({} entries)", out.display(), set.len());
-    Ok(())
+    write_lines(
+        &out,
+        "# Vietnamese stopwords (keys), derived by `vita-train stopwords` from\n# vietnamese-stopwords (MIT) and stopwords-iso (MIT); see NOTICE.\n",
+        &set,
+    )
 }
 
 /// The entity knowledge: the project's lists (`data/ner/`), then the gazetteers, as
@@ -654,17 +667,12 @@ fn build_entities(a: &Args) -> Result<(), String> {
             }
         }
     }
-    let mut text = String::from(
-        "# Entity knowledge, derived by `vita-train entities` from data/ner/ (the project's lists)\n# and ../shared/data/gazetteer/ (CLDR, vn-admin-units, vietnamese-namedb); see NOTICE.\n",
-    );
-    for l in &lines {
-        text.push_str(l);
-        text.push('\n');
-    }
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/entities.tsv"));
-    std::fs::write(&out, text).map_err(|e| format!("{}: {e}", out.display()))?;
-    eprintln!("wrote {} ({} entries)", out.display(), lines.len());
-    Ok(())
+    write_lines(
+        &out,
+        "# Entity knowledge, derived by `vita-train entities` from data/ner/ (the project's lists)\n# and ../shared/data/gazetteer/ (CLDR, vn-admin-units, vietnamese-namedb); see NOTICE.\n",
+        &lines,
+    )
 }
 
 /// The entity tagger, trained on silver data: Wikipedia text labelled by the rules with all
