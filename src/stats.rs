@@ -153,11 +153,8 @@ impl Stats {
         }
         s.words = doc.words().len() as u64;
         let mut words = String::new();
-        let mut wi = 0;
-        let all = doc.words();
-        for sent in doc.sentences() {
-            while wi < all.len() && all[wi].tokens.start < sent.tokens.end {
-                let w = &all[wi];
+        for (_, sw) in doc.words_by_sentence() {
+            for w in sw {
                 if doc.tokens()[w.tokens.clone()].iter().all(|t| t.kind.is_wordlike()) {
                     for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
                         if k > 0 {
@@ -167,7 +164,6 @@ impl Stats {
                     }
                 }
                 words.push('\n');
-                wi += 1;
             }
             words.push('\n'); // n-grams stop at sentence ends
         }
