@@ -305,8 +305,15 @@ pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
     // The thread's cache is taken for the whole document (one thread-local access, not one
     // per token) and given back after.
     let cache = KEYS.with_borrow_mut(std::mem::take);
-    let mut t =
-        Tokenizer { text, bytes: text.as_bytes(), tokens, norms, scratch: Vec::new(), cache };
+    let mut t = Tokenizer {
+        text,
+        bytes: text.as_bytes(),
+        tokens,
+        norms,
+        scratch: Vec::new(),
+        cache,
+        next_at: 0,
+    };
     t.run();
     let cache = t.cache;
     KEYS.with_borrow_mut(|c| *c = cache);
@@ -319,6 +326,9 @@ struct Tokenizer<'a> {
     norms: &'a mut String,
     scratch: Vec<char>,
     cache: KeyCache,
+    /// Position of the next `@` at or after the scan (the text's length if none): a run is only
+    /// checked for an e-mail address when one is close ahead.
+    next_at: usize,
 }
 
 impl Tokenizer<'_> {
@@ -477,7 +487,14 @@ impl Tokenizer<'_> {
             self.push(i, end, TokenKind::Url);
             return end;
         }
-        if self.bytes[i].is_ascii_alphanumeric()
+        if self.next_at < i {
+            self.next_at =
+                self.bytes[i..].iter().position(|&b| b == b'@').map_or(self.bytes.len(), |p| i + p);
+        }
+        let at_close = self.next_at - i <= 64
+            && !self.bytes[i..self.next_at].iter().any(u8::is_ascii_whitespace);
+        if at_close
+            && self.bytes[i].is_ascii_alphanumeric()
             && let Some(end) = self.email_end(i)
         {
             self.push(i, end, TokenKind::Email);
