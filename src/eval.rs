@@ -89,6 +89,22 @@ impl Score {
     }
 }
 
+impl std::fmt::Display for Score {
+    /// `precision P  recall R  F1 F  (gold G, system S, correct C)`, percentages to 2 decimals.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "precision {:.2}  recall {:.2}  F1 {:.2}  (gold {}, system {}, correct {})",
+            self.precision(),
+            self.recall(),
+            self.f1(),
+            self.gold,
+            self.system,
+            self.correct
+        )
+    }
+}
+
 /// Spans of `words` over their concatenation without whitespace, in chars (NFC).
 fn spans<'a>(words: impl Iterator<Item = &'a str>) -> (Vec<(usize, usize)>, String) {
     let mut out = Vec::new();

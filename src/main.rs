@@ -415,17 +415,7 @@ fn eval(what: EvalCommand) -> Result<RunSummary> {
             let p = pipeline(dict.as_deref())?;
             let s = vita::eval::score_segmentation(&p, &sents)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", gold.display()))?;
-            println!(
-                "{}: {} sentences\nprecision {:.2}  recall {:.2}  F1 {:.2}  (gold {} words, system {}, correct {})",
-                gold.display(),
-                sents.len(),
-                s.precision(),
-                s.recall(),
-                s.f1(),
-                s.gold,
-                s.system,
-                s.correct
-            );
+            println!("{}: {} sentences\n{s}", gold.display(), sents.len());
             Ok(RunSummary { documents: sents.len(), ..RunSummary::default() })
         }
     }

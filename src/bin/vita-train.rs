@@ -434,16 +434,7 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
     if !eval_gold.is_empty() {
         let pipeline = Pipeline::new().with_segmenter(Box::new(Segmenter::new(model.clone())));
         let s = score_segmentation(&pipeline, &eval_gold)?;
-        println!(
-            "eval {}: precision {:.2} recall {:.2} F1 {:.2} (gold {}, system {}, correct {})",
-            a.eval.join("+"),
-            s.precision(),
-            s.recall(),
-            s.f1(),
-            s.gold,
-            s.system,
-            s.correct
-        );
+        println!("eval {}: {s}", a.eval.join("+"));
         let lower: Vec<GoldSentence> = eval_gold
             .iter()
             .map(|g| GoldSentence {
