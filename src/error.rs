@@ -26,6 +26,16 @@ pub enum ErrorKind {
         path: PathBuf,
         /// Offset of the first invalid byte.
         offset: usize,
+        /// The legacy encoding the bytes read as, if one fits.
+        hint: Option<crate::legacy::Encoding>,
+    },
+    /// Text in a legacy encoding read as Unicode: mojibake such as `Vieät` (VNI) or `ViÖt`
+    /// (TCVN3), or VIQR, found where Unicode was expected. The document is skipped.
+    Mojibake {
+        /// The file, or `file#line` in JSON Lines.
+        path: PathBuf,
+        /// The encoding the text reads as.
+        encoding: crate::legacy::Encoding,
     },
     /// A file looks binary (it holds NUL bytes).
     Binary {
@@ -71,9 +81,22 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ErrorKind::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            ErrorKind::NotUtf8 { path, offset } => {
+            ErrorKind::NotUtf8 { path, offset, hint: None } => {
                 write!(f, "{}: not UTF-8 (byte offset {offset})", path.display())
             }
+            ErrorKind::NotUtf8 { path, offset, hint: Some(enc) } => write!(
+                f,
+                "{}: not UTF-8, looks like {enc} text: read it with --from {} (byte offset {offset})",
+                path.display(),
+                enc.name()
+            ),
+            ErrorKind::Mojibake { path, encoding } => write!(
+                f,
+                "{}: looks like {encoding} text read as Unicode (mojibake), skipped: read it with \
+                 --from {} or --from auto",
+                path.display(),
+                encoding.name()
+            ),
             ErrorKind::Binary { path } => {
                 write!(f, "{}: binary file (NUL byte), skipped", path.display())
             }

@@ -5,6 +5,7 @@
 //! after it still come.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::legacy::{self, Encoding};
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
@@ -31,6 +32,19 @@ pub enum InputFormat {
     Jsonl,
 }
 
+/// The character encoding of the input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum From {
+    /// UTF-8; text that looks like a legacy encoding read as Unicode (mojibake) is reported
+    /// and skipped.
+    #[default]
+    Check,
+    /// This encoding ([`Encoding::Unicode`]: UTF-8, taken as it is).
+    Encoding(Encoding),
+    /// Whichever encoding [`legacy::detect`] finds, for each document.
+    Auto,
+}
+
 /// Options for [`Documents`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOptions {
@@ -38,6 +52,8 @@ pub struct ReadOptions {
     pub format: InputFormat,
     /// Decode invalid UTF-8 as U+FFFD instead of reporting the file.
     pub lossy: bool,
+    /// The character encoding.
+    pub from: From,
 }
 
 const EXTENSIONS: &[&str] = &["txt", "md", "jsonl"];
@@ -123,17 +139,71 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Result<PathBuf>>)
 /// # Errors
 /// [`ErrorKind::NotUtf8`] or [`ErrorKind::Binary`].
 pub fn decode(bytes: Vec<u8>, path: &Path, lossy: bool) -> Result<String> {
+    decode_from(bytes, path, lossy, From::Encoding(Encoding::Unicode))
+}
+
+/// Decodes bytes read from `path` as `from` says: like [`decode`], and for a legacy encoding
+/// (given, or detected with [`From::Auto`]) converted to Unicode. With [`From::Check`], text
+/// that reads as a legacy encoding is an error.
+///
+/// # Errors
+/// [`ErrorKind::NotUtf8`] (naming a legacy encoding that fits, if one does),
+/// [`ErrorKind::Binary`] or [`ErrorKind::Mojibake`].
+pub fn decode_from(bytes: Vec<u8>, path: &Path, lossy: bool, from: From) -> Result<String> {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(Error::new(ErrorKind::Binary { path: path.to_path_buf() }));
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) if lossy => Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        Err(e) => Err(Error::new(ErrorKind::NotUtf8 {
-            path: path.to_path_buf(),
-            offset: e.utf8_error().valid_up_to(),
-        })),
+    let enc = match from {
+        From::Encoding(e) => e,
+        From::Auto => legacy::detect_bytes(&bytes).encoding,
+        From::Check => Encoding::Unicode,
+    };
+    if enc != Encoding::Unicode {
+        return Ok(legacy::decode(&bytes, enc));
     }
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) if lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => {
+            let d = legacy::detect_bytes(e.as_bytes());
+            return Err(Error::new(ErrorKind::NotUtf8 {
+                path: path.to_path_buf(),
+                offset: e.utf8_error().valid_up_to(),
+                hint: (d.encoding != Encoding::Unicode).then_some(d.encoding),
+            }));
+        }
+    };
+    convert_text(text, path, from)
+}
+
+/// Applies `from` to text that is already Unicode (a JSON Lines `text`, a decoded file).
+fn convert_text(text: String, path: &Path, from: From) -> Result<String> {
+    match from {
+        From::Encoding(Encoding::Unicode) => Ok(text),
+        From::Encoding(e) => Ok(legacy::convert(&text, e)),
+        From::Auto => match legacy::detect(&text).encoding {
+            Encoding::Unicode => Ok(text),
+            e => Ok(legacy::convert(&text, e)),
+        },
+        From::Check => match legacy::mojibake(&text) {
+            None => Ok(text),
+            Some(d) => Err(Error::new(ErrorKind::Mojibake {
+                path: path.to_path_buf(),
+                encoding: d.encoding,
+            })),
+        },
+    }
+}
+
+/// A JSON Lines line that is not UTF-8, converted from the legacy encoding `from` names or
+/// detects (JSON's own characters are ASCII, so the whole line converts at once).
+fn legacy_line(raw: &[u8], from: From) -> Option<String> {
+    let enc = match from {
+        From::Encoding(Encoding::Unicode) | From::Check => return None,
+        From::Encoding(e) => e,
+        From::Auto => legacy::detect_bytes(raw).encoding,
+    };
+    (enc != Encoding::Unicode).then(|| legacy::decode(raw, enc))
 }
 
 #[derive(serde::Deserialize)]
@@ -185,16 +255,27 @@ impl Documents {
                 }
             }
             let raw = std::mem::take(&mut st.buf);
+            // Legacy bytes inside the line: JSON's own characters are ASCII, so the whole line
+            // converts at once.
+            let from = self.opts.from;
+            let mut converted = false;
             let line = match String::from_utf8(raw) {
                 Ok(s) => s,
-                Err(e) if self.opts.lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                Err(e) => {
-                    let offset = line_start + e.utf8_error().valid_up_to();
-                    return Some(Err(Error::new(ErrorKind::NotUtf8 {
-                        path: st.path.clone(),
-                        offset,
-                    })));
-                }
+                Err(e) => match legacy_line(e.as_bytes(), from) {
+                    Some(s) => {
+                        converted = true;
+                        s
+                    }
+                    None if self.opts.lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    None => {
+                        let offset = line_start + e.utf8_error().valid_up_to();
+                        return Some(Err(Error::new(ErrorKind::NotUtf8 {
+                            path: st.path.clone(),
+                            offset,
+                            hint: None,
+                        })));
+                    }
+                },
             };
             if line.trim().is_empty() {
                 continue;
@@ -203,11 +284,16 @@ impl Documents {
             return Some(match serde_json::from_str::<JsonDoc>(&line) {
                 Ok(d) => {
                     let id = match d.id {
-                        None | Some(serde_json::Value::Null) => default_id,
+                        None | Some(serde_json::Value::Null) => default_id.clone(),
                         Some(serde_json::Value::String(s)) => s,
                         Some(v) => v.to_string(),
                     };
-                    Ok(InputDoc { id, text: d.text })
+                    let text = if converted {
+                        Ok(d.text)
+                    } else {
+                        convert_text(d.text, Path::new(&default_id), from)
+                    };
+                    text.map(|text| InputDoc { id, text })
                 }
                 Err(e) => Err(Error::new(ErrorKind::Json {
                     path: st.path.clone(),
@@ -250,7 +336,7 @@ impl Documents {
             return Some(Err(io_err(&display, e)));
         }
         Some(
-            decode(bytes, &display, self.opts.lossy)
+            decode_from(bytes, &display, self.opts.lossy, self.opts.from)
                 .map(|text| InputDoc { id: display.display().to_string(), text }),
         )
     }

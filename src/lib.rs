@@ -21,6 +21,7 @@ pub mod eval;
 pub mod input;
 pub mod json;
 pub mod keyword;
+pub mod legacy;
 pub mod ner;
 pub mod normalize;
 pub mod pipeline;

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use vita::corpus::{self, RunSummary};
-use vita::input::{Documents, InputDoc, InputFormat, ReadOptions};
+use vita::input::{Documents, From, InputDoc, InputFormat, ReadOptions};
 use vita::json::Offsets;
+use vita::legacy::Encoding;
 use vita::normalize::{NormalizeOptions, ToneStyle};
 use vita::word::{Segmenter, UserDict};
 use vita::{Layers, Pipeline, Span};
@@ -131,6 +132,11 @@ struct Common {
     /// Decode invalid UTF-8 as U+FFFD instead of reporting the file.
     #[arg(long)]
     lossy: bool,
+    /// Character encoding of the input: a legacy Vietnamese encoding to convert to Unicode
+    /// (vni, tcvn3, viqr), auto to detect it per document, or unicode. Without it, text that
+    /// looks like a legacy encoding read as Unicode (mojibake) is reported and skipped.
+    #[arg(long, value_enum, value_name = "ENCODING")]
+    from: Option<FromArg>,
     /// No progress or summary on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -166,6 +172,15 @@ enum Style {
 enum OffsetArg {
     Char,
     Byte,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FromArg {
+    Vni,
+    Tcvn3,
+    Viqr,
+    Auto,
+    Unicode,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -486,6 +501,14 @@ fn read_options(common: &Common) -> ReadOptions {
             FormatArg::Jsonl => InputFormat::Jsonl,
         },
         lossy: common.lossy,
+        from: match common.from {
+            None => From::Check,
+            Some(FromArg::Auto) => From::Auto,
+            Some(FromArg::Vni) => From::Encoding(Encoding::Vni),
+            Some(FromArg::Tcvn3) => From::Encoding(Encoding::Tcvn3),
+            Some(FromArg::Viqr) => From::Encoding(Encoding::Viqr),
+            Some(FromArg::Unicode) => From::Encoding(Encoding::Unicode),
+        },
     }
 }
 
