@@ -700,12 +700,13 @@ pub fn detect_bytes(bytes: &[u8]) -> Detection {
     }
 }
 
-/// A cheap first look for [`mojibake`]: characters that VNI or TCVN3 text shows and Vietnamese
-/// Unicode text does not, or VIQR marks after vowels.
+/// A cheap first look for [`mojibake`], over the first 64 KB: characters that VNI or TCVN3
+/// text shows and Vietnamese Unicode text does not (`ö`, `ï`, `µ`, `¸`...), or VIQR marks after
+/// vowels, and more of them than letters that only Vietnamese Unicode has (`ă`, `đ`, `ơ`, `ư`,
+/// `ạ`...): legacy text has none of those.
 fn suspicious(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut latin = 0usize;
-    let mut viqr = 0usize;
+    let bytes = &text.as_bytes()[..text.len().min(SAMPLE_BYTES)];
+    let (mut latin, mut viqr, mut vietnamese) = (0usize, 0usize, 0usize);
     for (i, w) in bytes.windows(2).enumerate() {
         match w[0] {
             0xC2 | 0xC3 => {
@@ -719,6 +720,9 @@ fn suspicious(text: &str) -> bool {
                     latin += 1;
                 }
             }
+            // ă Ă đ Đ (U+0102..U+0111), ơ Ơ ư Ư (U+01A0..U+01B0), Ạ..ỹ (U+1EA0..U+1EF9).
+            0xC4 | 0xC6 => vietnamese += 1,
+            0xE1 if matches!(w[1], 0xBA | 0xBB) => vietnamese += 1,
             b'a' | b'e' | b'o' | b'u' | b'A' | b'E' | b'O' | b'U'
                 if matches!(w[1], b'^' | b'(' | b'+')
                     && bytes
@@ -729,11 +733,8 @@ fn suspicious(text: &str) -> bool {
             }
             _ => {}
         }
-        if latin >= 8 || viqr >= 8 {
-            return true;
-        }
     }
-    false
+    (latin >= 8 && latin > vietnamese) || (viqr >= 8 && viqr > vietnamese)
 }
 
 /// If `text` looks like a legacy encoding read as Unicode (mojibake such as `Vieät` or
