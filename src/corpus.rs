@@ -45,16 +45,10 @@ where
     M: Fn(&InputDoc) -> T + Sync,
     S: FnMut(&InputDoc, T) -> io::Result<()>,
 {
-    let pool = if threads == 1 {
-        None
-    } else {
-        Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(io::Error::other)?,
-        )
-    };
+    // A pool even for one thread: the pipeline shares a long document among the threads of
+    // the pool it runs in, and `-j 1` must mean one.
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(io::Error::other)?;
     let mut summary = RunSummary::default();
     let mut docs = docs.peekable();
     let mut batch: Vec<Result<InputDoc, Error>> = Vec::new();
@@ -69,10 +63,7 @@ where
             batch.push(d);
         }
         let apply = |d: &Result<InputDoc, Error>| d.as_ref().ok().map(&map);
-        let results: Vec<Option<T>> = match &pool {
-            None => batch.iter().map(apply).collect(),
-            Some(pool) => pool.install(|| batch.par_iter().map(apply).collect()),
-        };
+        let results: Vec<Option<T>> = pool.install(|| batch.par_iter().map(apply).collect());
         for (d, r) in batch.iter().zip(results) {
             match (d, r) {
                 (Ok(doc), Some(r)) => {

@@ -113,8 +113,17 @@ impl Document {
     }
     /// The words of each sentence, with the index of the first: `(first word, words)`.
     pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {
-        let mut wi = 0;
-        self.sentences.iter().map(move |s| {
+        self.words_of_sentences(0..self.sentences.len())
+    }
+
+    /// Like [`Document::words_by_sentence`], for the sentences `run` only.
+    pub fn words_of_sentences(
+        &self,
+        run: Range<usize>,
+    ) -> impl Iterator<Item = (usize, &[Word])> + '_ {
+        let first_token = self.sentences.get(run.start).map_or(0, |s| s.tokens.start);
+        let mut wi = self.words.partition_point(|w| w.tokens.start < first_token);
+        self.sentences.get(run).unwrap_or_default().iter().map(move |s| {
             let start = wi;
             while wi < self.words.len() && self.words[wi].tokens.start < s.tokens.end {
                 wi += 1;

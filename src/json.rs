@@ -38,7 +38,7 @@ pub enum Offsets {
 
 /// Converts ascending byte offsets to char offsets in one pass over the text.
 pub(crate) struct OffsetCursor<'a> {
-    text: &'a [u8],
+    text: &'a str,
     byte: usize,
     chars: usize,
     mode: Offsets,
@@ -46,10 +46,10 @@ pub(crate) struct OffsetCursor<'a> {
 
 impl<'a> OffsetCursor<'a> {
     pub(crate) fn new(text: &'a str, mode: Offsets) -> Self {
-        OffsetCursor { text: text.as_bytes(), byte: 0, chars: 0, mode }
+        OffsetCursor { text, byte: 0, chars: 0, mode }
     }
 
-    /// The offset of byte `b`; cheapest when called with ascending `b`.
+    /// The offset of byte `b` (a char boundary); cheapest when called with ascending `b`.
     pub(crate) fn at(&mut self, b: usize) -> usize {
         if self.mode == Offsets::Byte {
             return b;
@@ -58,10 +58,137 @@ impl<'a> OffsetCursor<'a> {
             self.byte = 0;
             self.chars = 0;
         }
-        self.chars += self.text[self.byte..b].iter().filter(|&&x| (x as i8) >= -0x40).count();
+        self.chars += self.text.get(self.byte..b).map_or(0, |s| s.chars().count());
         self.byte = b;
         self.chars
     }
+}
+
+/// Where a record is written: a byte buffer, or a [`Rope`], which takes the long pieces that
+/// threads write in parallel without copying them.
+pub trait Out {
+    /// The buffer to append to.
+    fn buf(&mut self) -> &mut Vec<u8>;
+    /// Appends a finished piece.
+    fn piece(&mut self, piece: Vec<u8>) {
+        self.buf().extend_from_slice(&piece);
+    }
+    /// Says that about `bytes` more are coming.
+    fn expect(&mut self, bytes: usize) {
+        self.buf().reserve(bytes);
+    }
+}
+
+impl Out for Vec<u8> {
+    fn buf(&mut self) -> &mut Vec<u8> {
+        self
+    }
+}
+
+/// Output held as a list of pieces (dereferences to the last one, to append to).
+#[derive(Debug, Default)]
+pub struct Rope {
+    done: Vec<Vec<u8>>,
+    cur: Vec<u8>,
+}
+
+impl Rope {
+    /// Writes every piece to `w`.
+    ///
+    /// # Errors
+    /// The first error of `w`.
+    pub fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        for p in &self.done {
+            w.write_all(p)?;
+        }
+        w.write_all(&self.cur)
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.done.iter().map(Vec::len).sum::<usize>() + self.cur.len()
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, in one buffer.
+    pub fn into_bytes(self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(self.len());
+        for p in self.done {
+            v.extend_from_slice(&p);
+        }
+        v.extend_from_slice(&self.cur);
+        v
+    }
+}
+
+impl Out for Rope {
+    fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.cur
+    }
+    fn expect(&mut self, _bytes: usize) {}
+    fn piece(&mut self, piece: Vec<u8>) {
+        if !self.cur.is_empty() {
+            self.done.push(std::mem::take(&mut self.cur));
+        }
+        self.done.push(piece);
+    }
+}
+
+impl std::ops::Deref for Rope {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.cur
+    }
+}
+
+impl std::ops::DerefMut for Rope {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.cur
+    }
+}
+
+/// Bytes of text per piece when a long string is escaped in parallel.
+const PIECE_TEXT: usize = 256 << 10;
+
+/// Appends `s` as a JSON string; a long one is escaped in pieces by the threads of the current
+/// rayon pool (escaping is per character, so the bytes are the same).
+fn long_string(out: &mut impl Out, s: &str) {
+    use rayon::prelude::*;
+    if s.len() <= PIECE_TEXT || rayon::current_num_threads() == 1 {
+        string(out.buf(), s);
+        return;
+    }
+    let mut cuts = vec![0];
+    while let Some(&last) = cuts.last() {
+        let mut c = (last + PIECE_TEXT).min(s.len());
+        while !s.is_char_boundary(c) {
+            c += 1;
+        }
+        cuts.push(c);
+        if c == s.len() {
+            break;
+        }
+    }
+    let pieces: Vec<Vec<u8>> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let mut buf = Vec::with_capacity(w[1] - w[0] + 16);
+            string(&mut buf, &s[w[0]..w[1]]);
+            // Without its quotes: the pieces make one string.
+            buf.pop();
+            buf.remove(0);
+            buf
+        })
+        .collect();
+    out.buf().push(b'"');
+    for p in pieces {
+        out.piece(p);
+    }
+    out.buf().push(b'"');
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -72,35 +199,84 @@ fn num(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-fn span_fields(
-    out: &mut Vec<u8>,
-    starts: &mut OffsetCursor,
-    ends: &mut OffsetCursor,
-    sp: crate::Span,
-) {
+/// Writes `{"start":S,"end":E` (the caller closes the object).
+fn span_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
     out.extend_from_slice(b"{\"start\":");
-    num(out, starts.at(sp.start));
+    num(out, at.at(sp.start));
     out.extend_from_slice(b",\"end\":");
-    num(out, ends.at(sp.end));
+    num(out, at.at(sp.end));
+}
+
+/// Items per piece of an array written in parallel.
+const PIECE_ITEMS: usize = 8 << 10;
+
+/// Appends a JSON array of `items`, each written by `item` (which starts with [`span_fields`]
+/// of `span(item)`; spans ascend and do not overlap). A long array is written in pieces by
+/// the threads of the current rayon pool, each with its own offset cursor; the bytes are the
+/// same as in one piece.
+fn array<T: Sync>(
+    out: &mut impl Out,
+    text: &str,
+    offsets: Offsets,
+    items: &[T],
+    span: impl Fn(&T) -> crate::Span + Sync,
+    item: impl Fn(&mut Vec<u8>, &mut OffsetCursor, &T) + Sync,
+) {
+    use rayon::prelude::*;
+    let write = |out: &mut Vec<u8>, first: usize, chunk: &[T], mut at: OffsetCursor| {
+        for (k, t) in chunk.iter().enumerate() {
+            if first + k > 0 {
+                out.push(b',');
+            }
+            item(out, &mut at, t);
+        }
+    };
+    out.buf().push(b'[');
+    if items.len() <= PIECE_ITEMS || rayon::current_num_threads() == 1 {
+        write(out.buf(), 0, items, OffsetCursor::new(text, offsets));
+    } else {
+        // Where each piece's cursor starts: one pass over the text for all of them.
+        let mut starts = Vec::new();
+        let mut at = OffsetCursor::new(text, offsets);
+        for chunk in items.chunks(PIECE_ITEMS) {
+            let b = span(&chunk[0]).start;
+            starts.push(OffsetCursor { text, byte: b, chars: at.at(b), mode: offsets });
+        }
+        let pieces: Vec<Vec<u8>> = items
+            .par_chunks(PIECE_ITEMS)
+            .zip(starts)
+            .enumerate()
+            .map(|(n, (chunk, cursor))| {
+                let mut buf = Vec::with_capacity(chunk.len() * 64);
+                write(&mut buf, n * PIECE_ITEMS, chunk, cursor);
+                buf
+            })
+            .collect();
+        for p in pieces {
+            out.piece(p);
+        }
+    }
+    out.buf().push(b']');
 }
 
 /// Appends the `entities` array of `doc`.
-fn entities_array(out: &mut Vec<u8>, doc: &Document, offsets: Offsets) {
+fn entities_array(out: &mut impl Out, doc: &Document, offsets: Offsets) {
     let text = doc.text();
-    let (mut a, mut b) = (OffsetCursor::new(text, offsets), OffsetCursor::new(text, offsets));
-    out.push(b'[');
-    for (i, e) in doc.entities().iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        span_fields(out, &mut a, &mut b, e.span);
-        out.extend_from_slice(b",\"text\":");
-        string(out, &text[e.span]);
-        out.extend_from_slice(b",\"label\":\"");
-        out.extend_from_slice(e.label.as_str().as_bytes());
-        out.extend_from_slice(b"\"}");
-    }
-    out.push(b']');
+    array(
+        out,
+        text,
+        offsets,
+        doc.entities(),
+        |e| e.span,
+        |out, at, e| {
+            span_fields(out, at, e.span);
+            out.extend_from_slice(b",\"text\":");
+            string(out, &text[e.span]);
+            out.extend_from_slice(b",\"label\":\"");
+            out.extend_from_slice(e.label.as_str().as_bytes());
+            out.extend_from_slice(b"\"}");
+        },
+    );
 }
 
 /// Appends the record `vita ner` prints: `{"id": ..., "entities": [...]}` and a newline.
@@ -139,66 +315,86 @@ pub fn write_conll(out: &mut Vec<u8>, id: &str, doc: &Document) {
 }
 
 /// Appends one `vita/1` record (and a newline) to `out`.
-pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers, offsets: Offsets) {
+pub fn write_record(
+    out: &mut impl Out,
+    id: &str,
+    doc: &Document,
+    layers: Layers,
+    offsets: Offsets,
+) {
     let text = doc.text();
-    out.extend_from_slice(b"{\"schema\":\"vita/1\",\"id\":");
-    string(out, id);
-    out.extend_from_slice(b",\"text\":");
-    string(out, text);
-    let cursors = || (OffsetCursor::new(text, offsets), OffsetCursor::new(text, offsets));
+    // A record is about 27 times its text with every layer: room for it up front saves
+    // copying a long document's record as it grows (untouched capacity costs nothing).
+    let per_byte = 2
+        + 4 * usize::from(layers.tokens)
+        + 2 * usize::from(layers.words)
+        + usize::from(layers.sentences || layers.entities);
+    out.expect(text.len() * per_byte * 4 + id.len() + 64);
+    let b = out.buf();
+    b.extend_from_slice(b"{\"schema\":\"vita/1\",\"id\":");
+    string(b, id);
+    b.extend_from_slice(b",\"text\":");
+    long_string(out, text);
     if layers.sentences {
-        out.extend_from_slice(b",\"sentences\":[");
-        let (mut a, mut b) = cursors();
-        for (i, s) in doc.sentences().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            span_fields(out, &mut a, &mut b, s.span);
-            out.push(b'}');
-        }
-        out.push(b']');
+        out.buf().extend_from_slice(b",\"sentences\":");
+        array(
+            out,
+            text,
+            offsets,
+            doc.sentences(),
+            |s| s.span,
+            |out, at, s| {
+                span_fields(out, at, s.span);
+                out.push(b'}');
+            },
+        );
     }
     if layers.tokens {
-        out.extend_from_slice(b",\"tokens\":[");
-        let (mut a, mut b) = cursors();
-        for (i, t) in doc.tokens().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            span_fields(out, &mut a, &mut b, t.span);
-            out.extend_from_slice(b",\"text\":");
-            string(out, &text[t.span]);
-            out.extend_from_slice(b",\"norm\":");
-            string(out, doc.norm(t));
-            out.extend_from_slice(b",\"kind\":\"");
-            out.extend_from_slice(t.kind.as_str().as_bytes());
-            out.extend_from_slice(b"\"}");
-        }
-        out.push(b']');
+        out.buf().extend_from_slice(b",\"tokens\":");
+        array(
+            out,
+            text,
+            offsets,
+            doc.tokens(),
+            |t| t.span,
+            |out, at, t| {
+                span_fields(out, at, t.span);
+                out.extend_from_slice(b",\"text\":");
+                string(out, &text[t.span]);
+                out.extend_from_slice(b",\"norm\":");
+                string(out, doc.norm(t));
+                out.extend_from_slice(b",\"kind\":\"");
+                out.extend_from_slice(t.kind.as_str().as_bytes());
+                out.extend_from_slice(b"\"}");
+            },
+        );
     }
     if layers.words {
-        out.extend_from_slice(b",\"words\":[");
-        let (mut a, mut b) = cursors();
-        for (i, w) in doc.words().iter().enumerate() {
-            if i > 0 {
+        out.buf().extend_from_slice(b",\"words\":");
+        array(
+            out,
+            text,
+            offsets,
+            doc.words(),
+            |w| w.span,
+            |out, at, w| {
+                span_fields(out, at, w.span);
+                out.extend_from_slice(b",\"text\":");
+                string(out, &text[w.span]);
+                out.extend_from_slice(b",\"tokens\":[");
+                num(out, w.tokens.start);
                 out.push(b',');
-            }
-            span_fields(out, &mut a, &mut b, w.span);
-            out.extend_from_slice(b",\"text\":");
-            string(out, &text[w.span]);
-            out.extend_from_slice(b",\"tokens\":[");
-            num(out, w.tokens.start);
-            out.push(b',');
-            num(out, w.tokens.end);
-            out.extend_from_slice(b"]}");
-        }
-        out.push(b']');
+                num(out, w.tokens.end);
+                out.extend_from_slice(b"]}");
+            },
+        );
     }
     if layers.entities {
-        out.extend_from_slice(b",\"entities\":");
+        out.buf().extend_from_slice(b",\"entities\":");
         entities_array(out, doc, offsets);
     }
     if layers.keywords {
+        let out = out.buf();
         out.extend_from_slice(b",\"keywords\":[");
         for (i, k) in doc.keywords().iter().enumerate() {
             if i > 0 {
@@ -210,7 +406,7 @@ pub fn write_record(out: &mut Vec<u8>, id: &str, doc: &Document, layers: Layers,
         }
         out.push(b']');
     }
-    out.extend_from_slice(b"}\n");
+    out.buf().extend_from_slice(b"}\n");
 }
 
 #[cfg(test)]

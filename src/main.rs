@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use vita::corpus::{self, RunSummary};
 use vita::input::{Documents, From, InputDoc, InputFormat, ReadOptions};
-use vita::json::Offsets;
+use vita::json::{Offsets, Rope};
 use vita::legacy::Encoding;
 use vita::normalize::{NormalizeOptions, ToneStyle};
 use vita::word::{Segmenter, UserDict};
@@ -556,7 +556,7 @@ fn progress(common: &Common) -> Option<indicatif::ProgressBar> {
 
 fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
 where
-    F: Fn(&InputDoc, &mut Vec<u8>) + Sync,
+    F: Fn(&InputDoc, &mut Rope) + Sync,
 {
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
@@ -574,7 +574,7 @@ where
         common.threads,
         &mut report,
         |doc| {
-            let mut buf = Vec::new();
+            let mut buf = Rope::default();
             format(doc, &mut buf);
             buf
         },
@@ -582,7 +582,7 @@ where
             if let Some(b) = &bar {
                 b.inc(doc.text.len() as u64);
             }
-            out.write_all(&buf)
+            buf.write_to(&mut out)
         },
     )?;
     out.flush()?;

@@ -522,8 +522,14 @@ fn joined<'a>(ws: &[W<'a>], i: usize, n: usize) -> &'a str {
 impl EntityRecognizer {
     /// The entities of `doc`, in text order, never overlapping.
     pub fn recognize(&self, doc: &Document) -> Vec<Entity> {
+        self.recognize_sentences(doc, 0..doc.sentences().len())
+    }
+
+    /// The entities of the sentences `run` of `doc` (each sentence is read on its own, so
+    /// runs can be recognized in parallel and put together).
+    pub fn recognize_sentences(&self, doc: &Document, run: std::ops::Range<usize>) -> Vec<Entity> {
         let mut out = Vec::new();
-        for (start, sw) in doc.words_by_sentence() {
+        for (start, sw) in doc.words_of_sentences(run) {
             if !sw.is_empty() {
                 self.sentence(doc, start, sw, &mut out);
             }

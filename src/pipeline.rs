@@ -6,7 +6,10 @@ use crate::ner::EntityRecognizer;
 use crate::sentence;
 use crate::span::Span;
 use crate::token;
+use crate::token::Token;
 use crate::word::{Segmenter, TokenSegmenter, WordSegmenter};
+use rayon::prelude::*;
+use std::ops::Range;
 
 /// Which layers to compute (and emit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,28 +135,68 @@ impl Pipeline {
     /// assert_eq!(doc.sentences().len(), 1);
     /// assert_eq!(doc.tokens().len(), 5);
     /// ```
+    ///
+    /// A long document (from [`PARALLEL_BYTES`]) is cut into pieces that the threads of the
+    /// current rayon pool share: tokens by pieces of text cut after a line break, words and
+    /// entities by runs of sentences, while the key phrases are ranked alongside. The result
+    /// is the same as in one piece, whatever the number of threads.
     pub fn annotate(&self, text: impl Into<String>) -> Document {
         let mut doc = Document { text: text.into(), ..Document::default() };
+        let parallel = doc.text.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1;
         // 1. tokens with keys, 2. sentences, 3. words.
-        token::tokenize(&doc.text, &mut doc.tokens, &mut doc.norms);
+        if parallel {
+            tokenize_in_pieces(&doc.text, &mut doc.tokens, &mut doc.norms);
+        } else {
+            token::tokenize(&doc.text, &mut doc.tokens, &mut doc.norms);
+        }
         doc.sentences = sentence::split(&doc.text, &doc.tokens);
         if self.layers.words || self.layers.entities || self.layers.keywords {
             self.segment(&mut doc);
         }
-        if self.layers.entities {
-            doc.entities = self.entities.recognize(&doc);
-        }
-        if self.layers.keywords {
-            doc.keywords = self.keywords.extract(&doc);
+        let entities = |doc: &Document| {
+            if !parallel {
+                return self.entities.recognize(doc);
+            }
+            sentence_runs(doc)
+                .into_par_iter()
+                .map(|run| self.entities.recognize_sentences(doc, run))
+                .reduce(Vec::new, concat)
+        };
+        match (self.layers.entities, self.layers.keywords) {
+            (true, true) => {
+                let (e, k) = rayon::join(|| entities(&doc), || self.keywords.extract(&doc));
+                doc.entities = e;
+                doc.keywords = k;
+            }
+            (true, false) => doc.entities = entities(&doc),
+            (false, true) => doc.keywords = self.keywords.extract(&doc),
+            (false, false) => {}
         }
         doc
     }
 
     /// Computes (or recomputes) the words layer of a document that has tokens and sentences.
     pub fn segment(&self, doc: &mut Document) {
+        if doc.text.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1 {
+            let d: &Document = doc;
+            let words = sentence_runs(d)
+                .into_par_iter()
+                .map(|run| self.segment_sentences(d, run))
+                .reduce(Vec::new, concat);
+            doc.words = words;
+        } else {
+            doc.words = self.segment_sentences(doc, 0..doc.sentences.len());
+        }
+    }
+
+    /// The words of the sentences `run` of `doc`.
+    fn segment_sentences(&self, doc: &Document, run: Range<usize>) -> Vec<Word> {
         let mut gaps = Vec::new();
-        let mut words = Vec::with_capacity(doc.tokens.len());
-        for s in &doc.sentences {
+        let sentences = &doc.sentences[run];
+        let n_tokens = sentences.last().map_or(0, |l| l.tokens.end)
+            - sentences.first().map_or(0, |f| f.tokens.start);
+        let mut words = Vec::with_capacity(n_tokens);
+        for s in sentences {
             let n = s.tokens.len();
             gaps.clear();
             gaps.resize(n.saturating_sub(1), false);
@@ -168,6 +211,128 @@ impl Pipeline {
                 }
             }
         }
-        doc.words = words;
+        words
+    }
+}
+
+/// Documents from this many bytes are annotated in pieces when more than one thread is there.
+pub const PARALLEL_BYTES: usize = 256 << 10;
+
+/// Tokens per run of sentences handed to one task.
+const RUN_TOKENS: usize = 16 << 10;
+
+fn concat<T>(mut a: Vec<T>, mut b: Vec<T>) -> Vec<T> {
+    a.append(&mut b);
+    a
+}
+
+/// The document's sentences cut into runs of about [`RUN_TOKENS`] tokens.
+fn sentence_runs(doc: &Document) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut tokens = 0;
+    for (i, s) in doc.sentences.iter().enumerate() {
+        tokens += s.tokens.len();
+        if tokens >= RUN_TOKENS {
+            runs.push(start..i + 1);
+            start = i + 1;
+            tokens = 0;
+        }
+    }
+    if start < doc.sentences.len() {
+        runs.push(start..doc.sentences.len());
+    }
+    runs
+}
+
+/// Bytes of text per piece when tokenizing in parallel.
+const PIECE_BYTES: usize = 128 << 10;
+
+/// Where to cut `text` into pieces that tokenize alone exactly as they do in the whole: just
+/// after a line break (no token holds one), about every [`PIECE_BYTES`].
+pub(crate) fn piece_ends(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let target = (at + PIECE_BYTES).min(bytes.len());
+        let end = match bytes[target..].iter().position(|&b| b == b'\n') {
+            Some(k) => target + k + 1,
+            None => bytes.len(),
+        };
+        ends.push(end);
+        at = end;
+    }
+    ends
+}
+
+/// [`token::tokenize`] over pieces of `text` in parallel, then put together.
+pub(crate) fn tokenize_in_pieces(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
+    tokenize_pieces(text, &piece_ends(text), tokens, norms);
+}
+
+/// Tokenizes the pieces of `text` that end at `ends` (ascending, the last at the end of the
+/// text) in parallel, and puts them together.
+fn tokenize_pieces(text: &str, ends: &[usize], tokens: &mut Vec<Token>, norms: &mut String) {
+    let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
+    let pieces: Vec<(usize, Vec<Token>, String)> = starts
+        .par_iter()
+        .zip(ends.par_iter())
+        .map(|(&a, &b)| {
+            let (mut t, mut n) = (Vec::new(), String::new());
+            token::tokenize(&text[a..b], &mut t, &mut n);
+            (a, t, n)
+        })
+        .collect();
+    tokens.reserve(pieces.iter().map(|p| p.1.len()).sum());
+    for (at, piece_tokens, piece_norms) in pieces {
+        let shift = norms.len();
+        norms.push_str(&piece_norms);
+        tokens.extend(piece_tokens.into_iter().map(|mut t| {
+            t.span = Span::new(t.span.start + at, t.span.end + at);
+            t.norm = Span::new(t.norm.start + shift, t.norm.end + shift);
+            t
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Text cut after any line breaks tokenizes, piece by piece, exactly as in one piece.
+        #[test]
+        fn pieces_tokenize_as_the_whole(
+            text in "([a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữ .,:;!?@/%&'\"()\\-]|\n|\u{200B}|\u{AD}|\u{301}|\u{1F600}|\u{200D}|https://x.vn/a|a@b.vn){0,120}",
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let breaks: Vec<usize> =
+                text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            let mut ends: Vec<usize> = if breaks.is_empty() {
+                Vec::new()
+            } else {
+                picks.iter().map(|p| breaks[p.index(breaks.len())]).collect()
+            };
+            ends.push(text.len());
+            ends.sort_unstable();
+            ends.dedup();
+            let (mut t1, mut n1) = (Vec::new(), String::new());
+            token::tokenize(&text, &mut t1, &mut n1);
+            let (mut t2, mut n2) = (Vec::new(), String::new());
+            tokenize_pieces(&text, &ends, &mut t2, &mut n2);
+            prop_assert_eq!(n1, n2);
+            prop_assert_eq!(t1, t2);
+        }
+    }
+
+    #[test]
+    fn pieces_cover_the_text() {
+        let text = "dòng một\n".repeat(40_000);
+        let ends = piece_ends(&text);
+        assert!(ends.len() > 2);
+        assert_eq!(*ends.last().unwrap(), text.len());
+        assert!(ends.iter().all(|&e| text[..e].ends_with('\n')));
     }
 }

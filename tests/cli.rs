@@ -37,6 +37,39 @@ fn threads_do_not_change_output() {
     assert_eq!(a.stdout, b.stdout);
 }
 
+/// One document long enough to be annotated in pieces by several threads: the output must not
+/// change with the number of threads, nor differ from annotating it in one piece.
+#[test]
+fn a_long_document_is_shared_among_threads_with_the_same_output() {
+    let dir = tmpdir("long");
+    let mut text = String::new();
+    for round in 0..24 {
+        for p in common::corpus_files() {
+            text.push_str(&std::fs::read_to_string(p).unwrap());
+            text.push_str(&format!("\n\nPhần {round}.\n\n"));
+        }
+    }
+    assert!(text.len() > vita::pipeline::PARALLEL_BYTES);
+    let file = dir.join("long.txt");
+    std::fs::write(&file, &text).unwrap();
+    let f = file.to_str().unwrap();
+    let a = vita(&["annotate", "-q", "-j", "1", f], None);
+    let b = vita(&["annotate", "-q", "-j", "2", f], None);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    // The library in a one-thread pool (in one piece) gives the same record.
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let doc = one.install(|| vita::Pipeline::new().annotate(text.as_str()));
+    let mut out = Vec::new();
+    vita::json::write_record(&mut out, f, &doc, vita::Layers::default(), Default::default());
+    assert_eq!(out, b.stdout);
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let doc2 = two.install(|| vita::Pipeline::new().annotate(text.as_str()));
+    assert_eq!(doc2.words(), doc.words());
+    assert_eq!(doc2.entities(), doc.entities());
+    assert!(doc.entities().len() > 100);
+}
+
 #[test]
 fn byte_offsets_and_layers() {
     let o =
