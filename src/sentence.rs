@@ -49,9 +49,19 @@ fn starts_sentence(text: &str, t: &Token) -> bool {
     }
 }
 
-/// Length in chars of the longest line; lines shorter than 60% of it are not wrapped.
+/// Length of the longest line in [`width`]; lines shorter than 60% of it are not wrapped.
 fn longest_line(text: &str) -> usize {
-    text.split('\n').map(|l| l.trim().chars().count()).max().unwrap_or(0)
+    text.split('\n').map(|l| width(l.trim())).max().unwrap_or(0)
+}
+
+/// Length in characters as a reader sees them: combining marks and invisible characters do
+/// not count, so NFC and NFD text measure the same.
+fn width(s: &str) -> usize {
+    s.chars()
+        .filter(|&c| {
+            !unicode_normalization::char::is_combining_mark(c) && !crate::normalize::is_invisible(c)
+        })
+        .count()
 }
 
 fn line_of(text: &str, at: usize) -> &str {
@@ -131,7 +141,7 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                     true
                 } else if starts_sentence(text, next) {
                     let w = *wrap_width.get_or_insert_with(|| longest_line(text));
-                    let line = line_of(text, t.span.start).chars().count();
+                    let line = width(line_of(text, t.span.start));
                     line * 10 < w * 6
                 } else {
                     false

@@ -400,8 +400,11 @@ impl Tokenizer<'_> {
                 end += c.len_utf8();
             } else if c == '\u{200D}' {
                 end += c.len_utf8();
+                // A joiner joins symbols (emoji sequences); before a letter or digit it is
+                // an invisible that must not glue the word to the symbol.
                 if let Some(n) = self.char_at(end)
                     && !n.is_whitespace()
+                    && !is_alnum(n)
                 {
                     end += n.len_utf8();
                 }
