@@ -51,7 +51,28 @@ fn starts_sentence(text: &str, t: &Token) -> bool {
 
 /// Length of the longest line in [`width`]; lines shorter than 60% of it are not wrapped.
 fn longest_line(text: &str) -> usize {
-    text.split('\n').map(|l| width(l.trim())).max().unwrap_or(0)
+    use rayon::prelude::*;
+    let lines = || text.split('\n').map(|l| width(l.trim()));
+    if text.len() < crate::pipeline::PARALLEL_BYTES || rayon::current_num_threads() == 1 {
+        return lines().max().unwrap_or(0);
+    }
+    // A long text is measured in pieces of whole lines by the threads of the current pool.
+    let mut cuts = vec![0];
+    while let Some(&last) = cuts.last() {
+        let target = (last + (64 << 10)).min(text.len());
+        let end = text.as_bytes()[target..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(text.len(), |k| target + k + 1);
+        cuts.push(end);
+        if end == text.len() {
+            break;
+        }
+    }
+    cuts.par_windows(2)
+        .map(|w| text[w[0]..w[1]].split('\n').map(|l| width(l.trim())).max().unwrap_or(0))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Length in characters as a reader sees them: combining marks and invisible characters do
@@ -59,6 +80,14 @@ fn longest_line(text: &str) -> usize {
 fn width(s: &str) -> usize {
     s.chars()
         .filter(|&c| {
+            // Below U+0300 only the soft hyphen is invisible and nothing combines; Vietnamese
+            // letters (U+1EA0..) are letters.
+            if c < '\u{300}' {
+                return c != '\u{AD}';
+            }
+            if ('\u{1E00}'..='\u{1EFF}').contains(&c) {
+                return true;
+            }
             !unicode_normalization::char::is_combining_mark(c) && !crate::normalize::is_invisible(c)
         })
         .count()
