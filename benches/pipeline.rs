@@ -117,6 +117,23 @@ fn multithreaded(c: &mut Criterion) {
                 })
             })
         });
+        // The whole input as one document, shared among the threads, with its JSON record.
+        g.bench_with_input(BenchmarkId::new("one-document+json", threads), &threads, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    let d = p.annotate(black_box(text.as_str()));
+                    let mut out = vita::json::Rope::default();
+                    vita::json::write_record(
+                        &mut out,
+                        "x",
+                        &d,
+                        Layers::default(),
+                        Default::default(),
+                    );
+                    out.len()
+                })
+            })
+        });
     }
     g.finish();
 }
