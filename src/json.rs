@@ -191,7 +191,16 @@ fn long_string(out: &mut impl Out, s: &str) {
     out.buf().push(b'"');
 }
 
+/// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
+/// copied as they are; the rest go through serde_json.
 fn string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
 
