@@ -149,7 +149,11 @@ impl Pipeline {
         } else {
             token::tokenize(&doc.text, &mut doc.tokens, &mut doc.norms);
         }
-        doc.sentences = sentence::split(&doc.text, &doc.tokens);
+        doc.sentences = if parallel {
+            sentence::split_parallel(&doc.text, &doc.tokens)
+        } else {
+            sentence::split(&doc.text, &doc.tokens)
+        };
         if self.layers.words || self.layers.entities || self.layers.keywords {
             self.segment(&mut doc);
         }
@@ -279,12 +283,14 @@ fn tokenize_pieces(text: &str, ends: &[usize], tokens: &mut Vec<Token>, norms: &
         .par_iter()
         .zip(ends.par_iter())
         .map(|(&a, &b)| {
-            let (mut t, mut n) = (Vec::new(), String::new());
+            // About one token per 5 bytes and a key as long as its text: room up front.
+            let (mut t, mut n) = (Vec::with_capacity((b - a) / 4), String::with_capacity(b - a));
             token::tokenize(&text[a..b], &mut t, &mut n);
             (a, t, n)
         })
         .collect();
     tokens.reserve(pieces.iter().map(|p| p.1.len()).sum());
+    norms.reserve(pieces.iter().map(|p| p.2.len()).sum());
     for (at, piece_tokens, piece_norms) in pieces {
         let shift = norms.len();
         norms.push_str(&piece_norms);

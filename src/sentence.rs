@@ -16,6 +16,7 @@
 use crate::span::Span;
 use crate::token::{Token, TokenKind, is_lower, is_upper, may_end_sentence};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// One sentence: a span of the original text and the tokens it holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,11 +102,71 @@ fn line_of(text: &str, at: usize) -> &str {
 
 /// Splits the tokens of `text` into sentences.
 pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
+    split_run(text, tokens, &OnceLock::new())
+}
+
+/// [`split`] for a long text, in pieces shared among the threads of the current rayon pool;
+/// the same sentences.
+///
+/// The pieces are cut where a sentence certainly ends whatever came before: a `.`, `!` or
+/// `?` after a word of more than one letter (not an initial, not a heading number), then a
+/// line break and a sentence start. There the splitter's state is reset (a sentence starts,
+/// no quotation is open), so each piece splits alone as it would in the whole.
+pub(crate) fn split_parallel(text: &str, tokens: &[Token]) -> Vec<Sentence> {
+    split_in_pieces(text, tokens, 16 << 10)
+}
+
+fn split_in_pieces(text: &str, tokens: &[Token], piece_tokens: usize) -> Vec<Sentence> {
+    use rayon::prelude::*;
+    let mut cuts = vec![0];
+    let mut k = piece_tokens;
+    while k + 1 < tokens.len() {
+        if is_certain_end(text, tokens, k) {
+            cuts.push(k + 1);
+            k += piece_tokens;
+        } else {
+            k += 1;
+        }
+    }
+    cuts.push(tokens.len());
+    let width = OnceLock::new();
+    cuts.par_windows(2)
+        .map(|w| {
+            let mut v = split_run(text, &tokens[w[0]..w[1]], &width);
+            for s in &mut v {
+                s.tokens = s.tokens.start + w[0]..s.tokens.end + w[0];
+            }
+            v
+        })
+        .reduce(Vec::new, |mut a, mut b| {
+            a.append(&mut b);
+            a
+        })
+}
+
+/// Whether a sentence ends after token `k` however the text before it was split (see
+/// [`split_parallel`]).
+fn is_certain_end(text: &str, tokens: &[Token], k: usize) -> bool {
+    let (Some(prev), Some(next)) = (k.checked_sub(1).map(|p| &tokens[p]), tokens.get(k + 1)) else {
+        return false;
+    };
+    let t = &tokens[k];
+    t.kind == TokenKind::Punct
+        && matches!(&text[t.span], "." | "!" | "?")
+        && matches!(prev.kind, TokenKind::Syllable | TokenKind::Foreign)
+        && text[prev.span].chars().nth(1).is_some()
+        && text[t.span.end..next.span.start].contains('\n')
+        && !is_closing(&text[next.span])
+        && starts_sentence(text, next)
+}
+
+/// Splits `tokens` (a run of them that starts a sentence) into sentences; `wrap` is the
+/// text's [`longest_line`], measured when first needed.
+fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<usize>) -> Vec<Sentence> {
     let mut out = Vec::new();
     if tokens.is_empty() {
         return out;
     }
-    let mut wrap_width: Option<usize> = None;
     let mut start = 0;
     let mut open_quote = false;
     let mut k = 0;
@@ -169,7 +230,7 @@ pub fn split(text: &str, tokens: &[Token]) -> Vec<Sentence> {
                 } else if next_is_item {
                     true
                 } else if starts_sentence(text, next) {
-                    let w = *wrap_width.get_or_insert_with(|| longest_line(text));
+                    let w = *wrap.get_or_init(|| longest_line(text));
                     let line = width(line_of(text, t.span.start));
                     line * 10 < w * 6
                 } else {
@@ -227,6 +288,37 @@ fn is_heading(text: &str, tokens: &[Token]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certain_ends_are_found() {
+        let text = "Hà Nội mưa.\nNgày mai nắng. Ông K.\nNói thêm.\n1.\nHai";
+        let mut tokens = Vec::new();
+        let mut norms = String::new();
+        tokenize(text, &mut tokens, &mut norms);
+        let ends: Vec<&str> = (0..tokens.len())
+            .filter(|&k| is_certain_end(text, &tokens, k))
+            .map(|k| &text[tokens[k - 1].span])
+            .collect();
+        // Not after the initial `K.` nor the heading number `1.`, nor where no line breaks.
+        assert_eq!(ends, ["mưa", "thêm"]);
+        assert_eq!(split_in_pieces(text, &tokens, 1), split(text, &tokens));
+    }
+
+    proptest::proptest! {
+        /// Cut where a sentence certainly ends, the pieces split as the whole does.
+        #[test]
+        fn pieces_split_as_the_whole(
+            text in "([A-ZĐa-zđàếọ]{1,6}|[ \\n]|\\n\\n|[.!?,:\"“”()]|1\\.|TP\\.|[A-Z]\\.|…|\\.\\.\\.){0,200}",
+            piece in 1usize..40,
+        ) {
+            let mut tokens = Vec::new();
+            let mut norms = String::new();
+            crate::token::tokenize(&text, &mut tokens, &mut norms);
+            let whole = split(&text, &tokens);
+            let pieces = split_in_pieces(&text, &tokens, piece);
+            proptest::prop_assert_eq!(whole, pieces);
+        }
+    }
     use crate::token::tokenize;
 
     fn sents(text: &str) -> Vec<&str> {
