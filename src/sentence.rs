@@ -76,22 +76,29 @@ fn longest_line(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Length in characters as a reader sees them: combining marks and invisible characters do
-/// not count, so NFC and NFD text measure the same.
+/// Length in characters as a reader sees them: combining diacritics (U+0300..U+036F, what
+/// NFD Latin and Vietnamese use), the soft hyphen and zero-width characters do not count, so
+/// NFC and NFD text measure the same. Counted over bytes: this runs over the whole text.
 fn width(s: &str) -> usize {
-    s.chars()
-        .filter(|&c| {
-            // Below U+0300 only the soft hyphen is invisible and nothing combines; Vietnamese
-            // letters (U+1EA0..) are letters.
-            if c < '\u{300}' {
-                return c != '\u{AD}';
+    let b = s.as_bytes();
+    let mut hidden = 0usize;
+    for (i, &x) in b.iter().enumerate() {
+        if !matches!(x, 0xC2 | 0xCC | 0xCD | 0xE2 | 0xEF) {
+            continue;
+        }
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let third = b.get(i + 2).copied().unwrap_or(0);
+        hidden += usize::from(match x {
+            0xCC => true,
+            0xCD => next < 0xB0,
+            0xC2 => next == 0xAD,
+            0xE2 => {
+                (next == 0x80 && (0x8B..=0x8F).contains(&third)) || (next == 0x81 && third == 0xA0)
             }
-            if ('\u{1E00}'..='\u{1EFF}').contains(&c) {
-                return true;
-            }
-            !unicode_normalization::char::is_combining_mark(c) && !crate::normalize::is_invisible(c)
-        })
-        .count()
+            _ => next == 0xBB && third == 0xBF,
+        });
+    }
+    s.chars().count() - hidden
 }
 
 fn line_of(text: &str, at: usize) -> &str {

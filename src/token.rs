@@ -305,6 +305,9 @@ pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
     // The thread's cache is taken for the whole document (one thread-local access, not one
     // per token) and given back after.
     let cache = KEYS.with_borrow_mut(std::mem::take);
+    // About one token per five bytes, and keys as long as the text: room up front.
+    tokens.reserve(text.len() / 5);
+    norms.reserve(text.len());
     let mut t = Tokenizer {
         text,
         bytes: text.as_bytes(),
