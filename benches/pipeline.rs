@@ -3,7 +3,8 @@
 //! Input: `$VITA_BENCH_FILE`, else `../shared/data/bench/viwiki-5mb.txt` (the project's fixed
 //! benchmark, 5.03 MB, 798,332 syllables), else the bundled corpus documents. The label of each
 //! group names the input it ran on. The stage benches annotate the input as one document, as
-//! the CLI does with a file; `multithreaded` annotates its lines as documents.
+//! the CLI does with a file, on one thread; `multithreaded` compares one and two threads, on
+//! the lines as documents and on the input as one document (shared among the threads).
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use std::path::PathBuf;
@@ -36,7 +37,10 @@ fn lines(text: &str) -> Vec<&str> {
     text.lines().filter(|l| !l.trim().is_empty()).collect()
 }
 
+/// The stages on one core (in a one-thread pool: a long document would otherwise be shared
+/// among all threads).
 fn stages(c: &mut Criterion) {
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let (name, text) = input();
     let docs = [text.as_str()];
     let base =
@@ -59,7 +63,11 @@ fn stages(c: &mut Criterion) {
         let p = Pipeline::new().with_layers(layers);
         p.annotate("warm up lazy tables");
         g.bench_function(label, |b| {
-            b.iter(|| docs.iter().map(|d| p.annotate(black_box(*d)).tokens().len()).sum::<usize>())
+            b.iter(|| {
+                one.install(|| {
+                    docs.iter().map(|d| p.annotate(black_box(*d)).tokens().len()).sum::<usize>()
+                })
+            })
         });
     }
     // The segmenter alone, on documents already tokenized.
@@ -68,27 +76,31 @@ fn stages(c: &mut Criterion) {
     let mut pre: Vec<vita::Document> = docs.iter().map(|d| tokens_only.annotate(*d)).collect();
     g.bench_function("segment-only", |b| {
         b.iter(|| {
-            for d in pre.iter_mut() {
-                p.segment(d);
-            }
+            one.install(|| {
+                for d in pre.iter_mut() {
+                    p.segment(d);
+                }
+            });
             pre.len()
         })
     });
     g.bench_function("all+json", |b| {
         let mut out = Vec::with_capacity(text.len() * 16);
         b.iter(|| {
-            out.clear();
-            for d in &docs {
-                let doc = p.annotate(*d);
-                vita::json::write_record(
-                    &mut out,
-                    "x",
-                    &doc,
-                    Layers::default(),
-                    vita::json::Offsets::Char,
-                );
-            }
-            out.len()
+            one.install(|| {
+                out.clear();
+                for d in &docs {
+                    let doc = p.annotate(*d);
+                    vita::json::write_record(
+                        &mut out,
+                        "x",
+                        &doc,
+                        Layers::default(),
+                        vita::json::Offsets::Char,
+                    );
+                }
+                out.len()
+            })
         })
     });
     g.finish();
