@@ -1,6 +1,6 @@
 //! The whole pipeline on arbitrary input: annotation with every layer, the JSON and CoNLL
-//! writers, normalization with its map, statistics. Nothing may panic, and the invariants
-//! every user relies on must hold.
+//! writers, normalization with its map, statistics, legacy encodings (decoding, detection,
+//! the mojibake check). Nothing may panic, and the invariants every user relies on must hold.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,7 +9,16 @@ use vita::normalize::{NormalizeOptions, ToneStyle, normalize};
 use vita::{Layers, Pipeline, Span};
 
 fuzz_target!(|data: &[u8]| {
+    use vita::legacy::{Encoding, decode, detect_bytes, encode, mojibake};
+    let _ = detect_bytes(data);
+    for enc in [Encoding::Vni, Encoding::Tcvn3, Encoding::Viqr] {
+        let converted = decode(data, enc);
+        let _ = encode(&converted, enc);
+    }
     let text = String::from_utf8_lossy(data);
+    let _ = mojibake(&text);
+    let viqr = String::from_utf8(encode(&text, Encoding::Viqr)).expect("VIQR is UTF-8");
+    let _ = vita::legacy::convert(&viqr, Encoding::Viqr);
     let pipeline = Pipeline::new();
     let doc = pipeline.annotate(text.as_ref());
     assert_eq!(doc.text(), text.as_ref());
