@@ -176,7 +176,8 @@ pub fn cp1252(b: u8) -> char {
     if (0x80..0xA0).contains(&b) { CP1252_HIGH[usize::from(b - 0x80)] } else { char::from(b) }
 }
 
-/// The byte a character is in Windows-1252, if it is one.
+/// The byte a character is in Windows-1252, if it is one: also the byte it stands for when
+/// legacy text went through Windows-1252.
 fn cp1252_byte(c: char) -> Option<u8> {
     match u32::from(c) {
         0..=0x7F | 0xA0..=0xFF => Some(u32::from(c) as u8),
@@ -233,15 +234,10 @@ pub fn decode(bytes: &[u8], from: Encoding) -> String {
     }
 }
 
-/// The byte value a character stands for when legacy text went through Windows-1252.
-fn as_byte(c: char) -> Option<u8> {
-    cp1252_byte(c)
-}
-
 fn tcvn3_to_unicode(chars: impl Iterator<Item = char>) -> String {
     let table = tcvn3_table();
     chars
-        .map(|c| match as_byte(c) {
+        .map(|c| match cp1252_byte(c) {
             Some(b) => table[usize::from(b)].unwrap_or(c),
             None => c,
         })
@@ -324,7 +320,7 @@ fn vni_to_unicode(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
     let mut last: Option<char> = None;
     for c in chars {
-        let action = as_byte(c).filter(|&b| b >= 0x80).and_then(vni_byte);
+        let action = cp1252_byte(c).filter(|&b| b >= 0x80).and_then(vni_byte);
         let emitted = match action {
             Some(VniByte::Letter(l)) => l,
             Some(VniByte::Marks(m, t)) => {
@@ -476,59 +472,45 @@ pub fn encode(text: &str, to: Encoding) -> Vec<u8> {
 
 fn encode_vni(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
-    'chars: for c in text.chars() {
-        for b in 0x80..=0xFFu8 {
-            if let Some(VniByte::Letter(l)) = vni_byte(b)
-                && l == c
-            {
-                out.push(b);
-                continue 'chars;
-            }
-        }
-        if let Some(v) = Vowel::of(c)
-            && (v.modifier != Modifier::None || v.tone != 0)
-        {
-            let base = if v.upper { v.base.to_ascii_uppercase() } else { v.base };
-            // ơ and ư are letters of their own; their tone follows them.
-            let (lead, modifier): (Vec<u8>, Modifier) = match v.modifier {
-                Modifier::Horn => {
-                    let l = Vowel { tone: 0, ..v }.to_char().unwrap_or(base);
-                    (vec![cp1252_byte_vni_letter(l)], Modifier::None)
-                }
-                m => (vec![base as u8], m),
-            };
-            out.extend_from_slice(&lead);
-            if modifier != Modifier::None || v.tone != 0 {
-                let byte = (0x80..=0xFFu8).find(|&b| match vni_byte(b) {
-                    Some(VniByte::Marks(m, t)) => {
-                        m == modifier && t == v.tone && (b >= 0xE0) != v.upper
-                    }
-                    _ => false,
-                });
-                if let Some(b) = byte {
-                    out.push(b);
-                }
-            }
+    for c in text.chars() {
+        if let Some(b) = vni_letter_byte(c) {
+            out.push(b);
             continue;
         }
-        push_cp1252(&mut out, c);
+        match Vowel::of(c) {
+            Some(v) if v.modifier != Modifier::None || v.tone != 0 => {
+                let base = if v.upper { v.base.to_ascii_uppercase() } else { v.base };
+                // ơ and ư are letters of their own; their tone follows them.
+                let (lead, modifier) = match v.modifier {
+                    Modifier::Horn => {
+                        let l = Vowel { tone: 0, ..v }.to_char().unwrap_or(base);
+                        (vni_letter_byte(l).unwrap_or(b'?'), Modifier::None)
+                    }
+                    m => (base as u8, m),
+                };
+                out.push(lead);
+                if modifier != Modifier::None || v.tone != 0 {
+                    let marks = (0x80..=0xFFu8).find(|&b| {
+                        matches!(vni_byte(b), Some(VniByte::Marks(m, t))
+                            if m == modifier && t == v.tone && (b >= 0xE0) != v.upper)
+                    });
+                    out.extend(marks);
+                }
+            }
+            _ => push_cp1252(&mut out, c),
+        }
     }
     out
 }
 
-fn cp1252_byte_vni_letter(l: char) -> u8 {
-    (0x80..=0xFFu8)
-        .find(|&b| matches!(vni_byte(b), Some(VniByte::Letter(x)) if x == l))
-        .unwrap_or(b'?')
+/// The VNI byte that is the letter `c` by itself (`ñ` for đ, `ô` for ơ...).
+fn vni_letter_byte(c: char) -> Option<u8> {
+    (0x80..=0xFFu8).find(|&b| matches!(vni_byte(b), Some(VniByte::Letter(x)) if x == c))
 }
 
+/// Appends `c` in Windows-1252, `?` if it has no byte there.
 fn push_cp1252(out: &mut Vec<u8>, c: char) {
-    let mut buf = [0; 4];
-    match cp1252_byte(c) {
-        Some(b) => out.push(b),
-        None if c.is_ascii() => out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
-        None => out.push(b'?'),
-    }
+    out.push(cp1252_byte(c).unwrap_or(b'?'));
 }
 
 fn encode_tcvn3(text: &str) -> Vec<u8> {
@@ -711,12 +693,13 @@ fn suspicious(text: &str) -> bool {
         match w[0] {
             0xC2 | 0xC3 => {
                 let c = (u32::from(w[0] & 0x1F) << 6) | u32::from(w[1] & 0x3F);
-                let vietnamese = matches!(
+                // Letters Vietnamese shares with Latin-1 (à, é, ô...).
+                let shared = matches!(
                     c,
                     0xC0..=0xC3 | 0xC8..=0xCA | 0xCC | 0xCD | 0xD2..=0xD5 | 0xD9 | 0xDA | 0xDD
                         | 0xE0..=0xE3 | 0xE8..=0xEA | 0xEC | 0xED | 0xF2..=0xF5 | 0xF9 | 0xFA | 0xFD
                 );
-                if !vietnamese && c >= 0xA1 {
+                if !shared && c >= 0xA1 {
                     latin += 1;
                 }
             }

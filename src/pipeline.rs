@@ -142,7 +142,7 @@ impl Pipeline {
     /// is the same as in one piece, whatever the number of threads.
     pub fn annotate(&self, text: impl Into<String>) -> Document {
         let mut doc = Document { text: text.into(), ..Document::default() };
-        let parallel = doc.text.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1;
+        let parallel = shared_among_threads(&doc.text);
         // 1. tokens with keys, 2. sentences, 3. words.
         if parallel {
             tokenize_in_pieces(&doc.text, &mut doc.tokens, &mut doc.norms);
@@ -181,7 +181,7 @@ impl Pipeline {
 
     /// Computes (or recomputes) the words layer of a document that has tokens and sentences.
     pub fn segment(&self, doc: &mut Document) {
-        if doc.text.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1 {
+        if shared_among_threads(&doc.text) {
             let d: &Document = doc;
             let words = sentence_runs(d)
                 .into_par_iter()
@@ -222,10 +222,17 @@ impl Pipeline {
 /// Documents from this many bytes are annotated in pieces when more than one thread is there.
 pub const PARALLEL_BYTES: usize = 256 << 10;
 
+/// Whether `text` is long enough to be shared among the threads of the current rayon pool,
+/// and there is more than one.
+pub(crate) fn shared_among_threads(text: &str) -> bool {
+    text.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1
+}
+
 /// Tokens per run of sentences handed to one task.
 const RUN_TOKENS: usize = 16 << 10;
 
-fn concat<T>(mut a: Vec<T>, mut b: Vec<T>) -> Vec<T> {
+/// `a` then `b`: puts the results of consecutive pieces together.
+pub(crate) fn concat<T>(mut a: Vec<T>, mut b: Vec<T>) -> Vec<T> {
     a.append(&mut b);
     a
 }
@@ -252,11 +259,11 @@ fn sentence_runs(doc: &Document) -> Vec<Range<usize>> {
 /// Bytes of text per piece when tokenizing in parallel.
 const PIECE_BYTES: usize = 128 << 10;
 
-/// Where to cut `text` into pieces that tokenize alone exactly as they do in the whole: just
-/// after a line break (no token holds one), about every [`PIECE_BYTES`].
-pub(crate) fn piece_ends(text: &str) -> Vec<usize> {
+/// `text` cut into pieces that tokenize alone exactly as they do in the whole: each ends just
+/// after a line break (no token holds one), about every [`PIECE_BYTES`], the last at the end.
+pub(crate) fn line_pieces(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
-    let mut ends = Vec::new();
+    let mut pieces = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
         let target = (at + PIECE_BYTES).min(bytes.len());
@@ -264,34 +271,36 @@ pub(crate) fn piece_ends(text: &str) -> Vec<usize> {
             Some(k) => target + k + 1,
             None => bytes.len(),
         };
-        ends.push(end);
+        pieces.push(at..end);
         at = end;
     }
-    ends
+    pieces
 }
 
 /// [`token::tokenize`] over pieces of `text` in parallel, then put together.
 pub(crate) fn tokenize_in_pieces(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
-    tokenize_pieces(text, &piece_ends(text), tokens, norms);
+    tokenize_pieces(text, &line_pieces(text), tokens, norms);
 }
 
-/// Tokenizes the pieces of `text` that end at `ends` (ascending, the last at the end of the
-/// text) in parallel, and puts them together.
-fn tokenize_pieces(text: &str, ends: &[usize], tokens: &mut Vec<Token>, norms: &mut String) {
-    let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
-    let pieces: Vec<(usize, Vec<Token>, String)> = starts
+/// Tokenizes `pieces` of `text` (consecutive, covering it) in parallel, and puts them
+/// together.
+fn tokenize_pieces(
+    text: &str,
+    pieces: &[Range<usize>],
+    tokens: &mut Vec<Token>,
+    norms: &mut String,
+) {
+    let done: Vec<(usize, Vec<Token>, String)> = pieces
         .par_iter()
-        .zip(ends.par_iter())
-        .map(|(&a, &b)| {
-            // About one token per 5 bytes and a key as long as its text: room up front.
-            let (mut t, mut n) = (Vec::with_capacity((b - a) / 4), String::with_capacity(b - a));
-            token::tokenize(&text[a..b], &mut t, &mut n);
-            (a, t, n)
+        .map(|r| {
+            let (mut t, mut n) = (Vec::new(), String::new());
+            token::tokenize(&text[r.clone()], &mut t, &mut n);
+            (r.start, t, n)
         })
         .collect();
-    tokens.reserve(pieces.iter().map(|p| p.1.len()).sum());
-    norms.reserve(pieces.iter().map(|p| p.2.len()).sum());
-    for (at, piece_tokens, piece_norms) in pieces {
+    tokens.reserve(done.iter().map(|p| p.1.len()).sum());
+    norms.reserve(done.iter().map(|p| p.2.len()).sum());
+    for (at, piece_tokens, piece_norms) in done {
         let shift = norms.len();
         norms.push_str(&piece_norms);
         tokens.extend(piece_tokens.into_iter().map(|mut t| {
@@ -327,7 +336,12 @@ mod tests {
             let (mut t1, mut n1) = (Vec::new(), String::new());
             token::tokenize(&text, &mut t1, &mut n1);
             let (mut t2, mut n2) = (Vec::new(), String::new());
-            tokenize_pieces(&text, &ends, &mut t2, &mut n2);
+            let pieces: Vec<Range<usize>> = std::iter::once(0)
+                .chain(ends.iter().copied())
+                .zip(ends.iter().copied())
+                .map(|(a, b)| a..b)
+                .collect();
+            tokenize_pieces(&text, &pieces, &mut t2, &mut n2);
             prop_assert_eq!(n1, n2);
             prop_assert_eq!(t1, t2);
         }
@@ -336,9 +350,11 @@ mod tests {
     #[test]
     fn pieces_cover_the_text() {
         let text = "dòng một\n".repeat(40_000);
-        let ends = piece_ends(&text);
-        assert!(ends.len() > 2);
-        assert_eq!(*ends.last().unwrap(), text.len());
-        assert!(ends.iter().all(|&e| text[..e].ends_with('\n')));
+        let pieces = line_pieces(&text);
+        assert!(pieces.len() > 2);
+        assert_eq!(pieces[0].start, 0);
+        assert_eq!(pieces.last().unwrap().end, text.len());
+        assert!(pieces.windows(2).all(|w| w[0].end == w[1].start));
+        assert!(pieces.iter().all(|r| text[..r.end].ends_with('\n')));
     }
 }

@@ -53,27 +53,12 @@ fn starts_sentence(text: &str, t: &Token) -> bool {
 /// Length of the longest line in [`width`]; lines shorter than 60% of it are not wrapped.
 fn longest_line(text: &str) -> usize {
     use rayon::prelude::*;
-    let lines = || text.split('\n').map(|l| width(l.trim()));
-    if text.len() < crate::pipeline::PARALLEL_BYTES || rayon::current_num_threads() == 1 {
-        return lines().max().unwrap_or(0);
+    let longest = |t: &str| t.split('\n').map(|l| width(l.trim())).max().unwrap_or(0);
+    if !crate::pipeline::shared_among_threads(text) {
+        return longest(text);
     }
     // A long text is measured in pieces of whole lines by the threads of the current pool.
-    let mut cuts = vec![0];
-    while let Some(&last) = cuts.last() {
-        let target = (last + (64 << 10)).min(text.len());
-        let end = text.as_bytes()[target..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(text.len(), |k| target + k + 1);
-        cuts.push(end);
-        if end == text.len() {
-            break;
-        }
-    }
-    cuts.par_windows(2)
-        .map(|w| text[w[0]..w[1]].split('\n').map(|l| width(l.trim())).max().unwrap_or(0))
-        .max()
-        .unwrap_or(0)
+    crate::pipeline::line_pieces(text).into_par_iter().map(|r| longest(&text[r])).max().unwrap_or(0)
 }
 
 /// Length in characters as a reader sees them: combining diacritics (U+0300..U+036F, what
@@ -145,10 +130,7 @@ fn split_in_pieces(text: &str, tokens: &[Token], piece_tokens: usize) -> Vec<Sen
             }
             v
         })
-        .reduce(Vec::new, |mut a, mut b| {
-            a.append(&mut b);
-            a
-        })
+        .reduce(Vec::new, crate::pipeline::concat)
 }
 
 /// Whether a sentence ends after token `k` however the text before it was split (see
