@@ -40,6 +40,13 @@ struct Args {
     runs: usize,
 }
 
+impl Args {
+    /// Where to write: `--out`, or the command's usual file.
+    fn out_or(&self, default: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| PathBuf::from(default))
+    }
+}
+
 fn parse_args() -> Result<(String, Args), String> {
     let mut it = std::env::args().skip(1);
     let cmd = it.next().ok_or(
@@ -554,7 +561,7 @@ fn build_background(a: &Args) -> Result<(), String> {
         entries.len(),
         bytes.len() as f64 / 1e3
     );
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/background.bin"));
+    let out = a.out_or("src/data/background.bin");
     std::fs::write(&out, bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(())
@@ -574,7 +581,7 @@ fn build_stopwords(a: &Args) -> Result<(), String> {
             }
         }
     }
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/stopwords.txt"));
+    let out = a.out_or("src/data/stopwords.txt");
     write_lines(
         &out,
         "# Vietnamese stopwords (keys), derived by `vita-train stopwords` from\n# vietnamese-stopwords (MIT) and stopwords-iso (MIT); see NOTICE.\n",
@@ -658,7 +665,7 @@ fn build_entities(a: &Args) -> Result<(), String> {
             }
         }
     }
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("src/data/entities.tsv"));
+    let out = a.out_or("src/data/entities.tsv");
     write_lines(
         &out,
         "# Entity knowledge, derived by `vita-train entities` from data/ner/ (the project's lists)\n# and ../shared/data/gazetteer/ (CLDR, vn-admin-units, vietnamese-namedb); see NOTICE.\n",
@@ -762,7 +769,7 @@ fn train_ner(a: &Args) -> Result<(), String> {
         w.iter().zip(&u).map(|(&wv, &uv)| (f64::from(wv) - uv / c) as f32).collect();
     let tagger = Tagger { weights };
     let bytes = tagger.to_bytes();
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("target/ner-tagger.bin"));
+    let out = a.out_or("target/ner-tagger.bin");
     std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {} ({:.1} MB)", out.display(), bytes.len() as f64 / 1e6);
     Ok(())
