@@ -161,10 +161,12 @@ impl Pipeline {
             if !parallel {
                 return self.entities.recognize(doc);
             }
-            sentence_runs(doc)
-                .into_par_iter()
-                .map(|run| self.entities.recognize_sentences(doc, run))
-                .reduce(Vec::new, concat)
+            flatten(
+                sentence_runs(doc)
+                    .into_par_iter()
+                    .map(|run| self.entities.recognize_sentences(doc, run))
+                    .collect(),
+            )
         };
         match (self.layers.entities, self.layers.keywords) {
             (true, true) => {
@@ -183,10 +185,12 @@ impl Pipeline {
     pub fn segment(&self, doc: &mut Document) {
         if shared_among_threads(&doc.text) {
             let d: &Document = doc;
-            let words = sentence_runs(d)
-                .into_par_iter()
-                .map(|run| self.segment_sentences(d, run))
-                .reduce(Vec::new, concat);
+            let words = flatten(
+                sentence_runs(d)
+                    .into_par_iter()
+                    .map(|run| self.segment_sentences(d, run))
+                    .collect(),
+            );
             doc.words = words;
         } else {
             doc.words = self.segment_sentences(doc, 0..doc.sentences.len());
@@ -231,10 +235,13 @@ pub(crate) fn shared_among_threads(text: &str) -> bool {
 /// Tokens per run of sentences handed to one task.
 const RUN_TOKENS: usize = 16 << 10;
 
-/// `a` then `b`: puts the results of consecutive pieces together.
-pub(crate) fn concat<T>(mut a: Vec<T>, mut b: Vec<T>) -> Vec<T> {
-    a.append(&mut b);
-    a
+/// The results of consecutive pieces, put together (each element copied once).
+pub(crate) fn flatten<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        all.extend(p);
+    }
+    all
 }
 
 /// The document's sentences cut into runs of about [`RUN_TOKENS`] tokens.

@@ -122,7 +122,8 @@ fn split_in_pieces(text: &str, tokens: &[Token], piece_tokens: usize) -> Vec<Sen
     }
     cuts.push(tokens.len());
     let width = OnceLock::new();
-    cuts.par_windows(2)
+    let pieces = cuts
+        .par_windows(2)
         .map(|w| {
             let mut v = split_run(text, &tokens[w[0]..w[1]], &width);
             for s in &mut v {
@@ -130,7 +131,8 @@ fn split_in_pieces(text: &str, tokens: &[Token], piece_tokens: usize) -> Vec<Sen
             }
             v
         })
-        .reduce(Vec::new, crate::pipeline::concat)
+        .collect();
+    crate::pipeline::flatten(pieces)
 }
 
 /// Whether a sentence ends after token `k` however the text before it was split (see
