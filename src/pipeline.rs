@@ -305,16 +305,37 @@ fn tokenize_pieces(
             (r.start, t, n)
         })
         .collect();
-    tokens.reserve(done.iter().map(|p| p.1.len()).sum());
-    norms.reserve(done.iter().map(|p| p.2.len()).sum());
-    for (at, piece_tokens, piece_norms) in done {
-        let shift = norms.len();
-        norms.push_str(&piece_norms);
-        tokens.extend(piece_tokens.into_iter().map(|mut t| {
+    // Where each piece's tokens and keys go in the whole.
+    let (mut first_token, mut first_key) = (Vec::with_capacity(done.len()), Vec::new());
+    let (mut n_tokens, mut n_keys) = (tokens.len(), norms.len());
+    for (_, t, n) in &done {
+        first_token.push(n_tokens);
+        first_key.push(n_keys);
+        n_tokens += t.len();
+        n_keys += n.len();
+    }
+    norms.reserve(n_keys - norms.len());
+    for (_, _, n) in &done {
+        norms.push_str(n);
+    }
+    // The tokens are moved into place by all threads (an indexed collect writes in place).
+    let base = tokens.len();
+    let merged: Vec<Token> = (base..n_tokens)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map(|i| {
+            let p = first_token.partition_point(|&f| f <= i) - 1;
+            let (at, piece, _) = &done[p];
+            let mut t = piece[i - first_token[p]];
             t.span = Span::new(t.span.start + at, t.span.end + at);
-            t.norm = Span::new(t.norm.start + shift, t.norm.end + shift);
+            t.norm = Span::new(t.norm.start + first_key[p], t.norm.end + first_key[p]);
             t
-        }));
+        })
+        .collect();
+    if tokens.is_empty() {
+        *tokens = merged;
+    } else {
+        tokens.extend(merged);
     }
 }
 
