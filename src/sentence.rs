@@ -50,15 +50,45 @@ fn starts_sentence(text: &str, t: &Token) -> bool {
     }
 }
 
-/// Length of the longest line in [`width`]; lines shorter than 60% of it are not wrapped.
-fn longest_line(text: &str) -> usize {
-    use rayon::prelude::*;
-    let longest = |t: &str| t.split('\n').map(|l| width(l.trim())).max().unwrap_or(0);
-    if !crate::pipeline::shared_among_threads(text) {
-        return longest(text);
+/// The lines of a text measured once: where each starts and its [`width`] (trimmed), and the
+/// longest. Lines shorter than 60% of the longest are not wrapped ones.
+struct Lines {
+    starts: Vec<usize>,
+    widths: Vec<usize>,
+    longest: usize,
+}
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        use rayon::prelude::*;
+        let measure = |r: std::ops::Range<usize>| {
+            let mut at = r.start;
+            text[r]
+                .split('\n')
+                .map(|l| {
+                    let m = (at, width(l.trim()));
+                    at += l.len() + 1;
+                    m
+                })
+                .collect::<Vec<_>>()
+        };
+        // A long text is measured in pieces of whole lines by the threads of the current pool.
+        let lines = if crate::pipeline::shared_among_threads(text) {
+            let pieces = crate::pipeline::line_pieces(text);
+            crate::pipeline::flatten(pieces.into_par_iter().map(measure).collect())
+        } else {
+            measure(0..text.len())
+        };
+        let longest = lines.iter().map(|l| l.1).max().unwrap_or(0);
+        let (starts, widths) = lines.into_iter().unzip();
+        Lines { starts, widths, longest }
     }
-    // A long text is measured in pieces of whole lines by the threads of the current pool.
-    crate::pipeline::line_pieces(text).into_par_iter().map(|r| longest(&text[r])).max().unwrap_or(0)
+
+    /// The width of the line holding byte `at`.
+    fn width_at(&self, at: usize) -> usize {
+        let i = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+        self.widths.get(i).copied().unwrap_or(0)
+    }
 }
 
 /// Length in characters as a reader sees them: combining diacritics (U+0300..U+036F, what
@@ -84,12 +114,6 @@ fn width(s: &str) -> usize {
         });
     }
     s.chars().count() - hidden
-}
-
-fn line_of(text: &str, at: usize) -> &str {
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    text[start..end].trim()
 }
 
 /// Splits the tokens of `text` into sentences.
@@ -151,9 +175,9 @@ fn is_certain_end(text: &str, tokens: &[Token], k: usize) -> bool {
         && starts_sentence(text, next)
 }
 
-/// Splits `tokens` (a run of them that starts a sentence) into sentences; `wrap` is the
-/// text's [`longest_line`], measured when first needed.
-fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<usize>) -> Vec<Sentence> {
+/// Splits `tokens` (a run of them that starts a sentence) into sentences; `wrap` holds the
+/// text's [`Lines`], measured when first needed.
+fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<Lines>) -> Vec<Sentence> {
     let mut out = Vec::new();
     if tokens.is_empty() {
         return out;
@@ -169,8 +193,7 @@ fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<usize>) -> Vec<Senten
         }
         let mut end = k; // last token of the sentence if it ends here
         let boundary = if let Some(next) = tokens.get(k + 1) {
-            let gap = &text[t.span.end..next.span.start];
-            let line_break = gap.contains('\n');
+            let line_break = text.as_bytes()[t.span.end..next.span.start].contains(&b'\n');
             if t.kind == TokenKind::Punct && matches!(first_char(s), '.' | '!' | '?' | '…') {
                 // Take closing quotes and brackets into this sentence.
                 while let Some(n) = tokens.get(end + 1) {
@@ -221,9 +244,8 @@ fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<usize>) -> Vec<Senten
                 } else if next_is_item {
                     true
                 } else if starts_sentence(text, next) {
-                    let w = *wrap.get_or_init(|| longest_line(text));
-                    let line = width(line_of(text, t.span.start));
-                    line * 10 < w * 6
+                    let lines = wrap.get_or_init(|| Lines::of(text));
+                    lines.width_at(t.span.start) * 10 < lines.longest * 6
                 } else {
                     false
                 }
