@@ -50,44 +50,46 @@ fn starts_sentence(text: &str, t: &Token) -> bool {
     }
 }
 
-/// The lines of a text measured once: where each starts and its [`width`] (trimmed), and the
-/// longest. Lines shorter than 60% of the longest are not wrapped ones.
-struct Lines {
+/// The lines of a text: where each starts, and the [`width`] of the longest (trimmed). Lines
+/// shorter than 60% of the longest are not wrapped ones.
+///
+/// A line's width is at most its length in bytes, so only the lines longer in bytes than the
+/// widest measured so far need measuring to find the longest: a handful, not every line. The
+/// width of a line that may end a sentence is measured when asked for.
+struct Lines<'t> {
+    text: &'t str,
     starts: Vec<usize>,
-    widths: Vec<usize>,
     longest: usize,
 }
 
-impl Lines {
-    fn of(text: &str) -> Lines {
-        use rayon::prelude::*;
-        let measure = |r: std::ops::Range<usize>| {
-            let mut at = r.start;
-            text[r]
-                .split('\n')
-                .map(|l| {
-                    let m = (at, width(l.trim()));
-                    at += l.len() + 1;
-                    m
-                })
-                .collect::<Vec<_>>()
-        };
-        // A long text is measured in pieces of whole lines by the threads of the current pool.
-        let lines = if crate::pipeline::shared_among_threads(text) {
-            let pieces = crate::pipeline::line_pieces(text);
-            crate::pipeline::flatten(pieces.into_par_iter().map(measure).collect())
-        } else {
-            measure(0..text.len())
-        };
-        let longest = lines.iter().map(|l| l.1).max().unwrap_or(0);
-        let (starts, widths) = lines.into_iter().unzip();
-        Lines { starts, widths, longest }
+impl<'t> Lines<'t> {
+    fn of(text: &'t str) -> Lines<'t> {
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let mut lines = Lines { text, starts, longest: 0 };
+        let line = |k: usize| lines.line(k);
+        let first = (0..lines.starts.len()).max_by_key(|&k| line(k).len());
+        let mut longest = first.map_or(0, |k| width(line(k)));
+        for k in 0..lines.starts.len() {
+            let l = line(k);
+            if l.len() > longest {
+                longest = longest.max(width(l));
+            }
+        }
+        lines.longest = longest;
+        lines
+    }
+
+    /// Line `k`, trimmed.
+    fn line(&self, k: usize) -> &'t str {
+        let end = self.starts.get(k + 1).map_or(self.text.len(), |&e| e - 1);
+        self.text[self.starts[k]..end].trim()
     }
 
     /// The width of the line holding byte `at`.
     fn width_at(&self, at: usize) -> usize {
-        let i = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
-        self.widths.get(i).copied().unwrap_or(0)
+        let k = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+        width(self.line(k))
     }
 }
 
@@ -114,6 +116,13 @@ fn width(s: &str) -> usize {
         });
     }
     s.chars().count() - hidden
+}
+
+/// Whether the gap between two tokens holds a line break. Gaps are a byte or two: a plain
+/// loop, not `memchr`'s set-up (which `contains` calls), on every token.
+#[expect(clippy::manual_contains, reason = "contains calls memchr, slower on 1-byte gaps")]
+fn has_line_break(gap: &[u8]) -> bool {
+    gap.iter().any(|&b| b == b'\n')
 }
 
 /// Splits the tokens of `text` into sentences.
@@ -177,7 +186,7 @@ fn is_certain_end(text: &str, tokens: &[Token], k: usize) -> bool {
 
 /// Splits `tokens` (a run of them that starts a sentence) into sentences; `wrap` holds the
 /// text's [`Lines`], measured when first needed.
-fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<Lines>) -> Vec<Sentence> {
+fn split_run<'t>(text: &'t str, tokens: &[Token], wrap: &OnceLock<Lines<'t>>) -> Vec<Sentence> {
     let mut out = Vec::new();
     if tokens.is_empty() {
         return out;
@@ -193,7 +202,7 @@ fn split_run(text: &str, tokens: &[Token], wrap: &OnceLock<Lines>) -> Vec<Senten
         }
         let mut end = k; // last token of the sentence if it ends here
         let boundary = if let Some(next) = tokens.get(k + 1) {
-            let line_break = text.as_bytes()[t.span.end..next.span.start].contains(&b'\n');
+            let line_break = has_line_break(&text.as_bytes()[t.span.end..next.span.start]);
             if t.kind == TokenKind::Punct && matches!(first_char(s), '.' | '!' | '?' | '…') {
                 // Take closing quotes and brackets into this sentence.
                 while let Some(n) = tokens.get(end + 1) {
