@@ -20,6 +20,7 @@ pub mod error;
 pub mod eval;
 pub mod input;
 pub mod json;
+mod key_cache;
 pub mod keyword;
 pub mod legacy;
 pub mod ner;

@@ -18,6 +18,7 @@
 //!   invisible char separates them, as a space would.
 //! - Any other char is punctuation or a symbol; `...`, `!!` and `?!` stay together.
 
+use crate::key_cache::{Facts, KeyCache};
 use crate::normalize::{is_invisible, key_into};
 use crate::span::Span;
 use serde::{Deserialize, Serialize};
@@ -256,52 +257,36 @@ fn is_punct(c: char) -> bool {
     )
 }
 
-/// What the tokenizer caches for a letter run: everything that depends on its surface only.
-#[derive(Clone, Copy)]
-struct Cached {
-    syllable: bool,
-    case: u8,
-    hash: u64,
-}
-
-/// Letter run -> (key, facts).
-type KeyCache = rustc_hash::FxHashMap<Box<str>, (Box<str>, Cached)>;
-
-/// Most entries in the per-thread key cache; it is emptied when full.
-const CACHE_CAP: usize = 1 << 17;
-
 thread_local! {
     /// Letter runs seen before. Running the syllable parser is several times slower than this
     /// lookup, and a few thousand syllables make up almost all of any Vietnamese text.
     static KEYS: std::cell::RefCell<KeyCache> = std::cell::RefCell::new(KeyCache::default());
 }
 
-fn compute(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
+fn compute(s: &str, scratch: &mut Vec<char>, out: &mut String) -> Facts {
     let start = out.len();
     let syllable = key_into(s, true, scratch, out);
-    Cached { syllable, case: case::of(s), hash: key_hash(&out[start..]) }
+    Facts { syllable, case: case::of(s), hash: key_hash(&out[start..]) }
 }
 
 /// Appends the key of a candidate syllable to `out`, through the cache.
-fn cached_key(cache: &mut KeyCache, s: &str, scratch: &mut Vec<char>, out: &mut String) -> Cached {
-    if s.len() > 24 {
-        return compute(s, scratch, out);
-    }
-    if let Some((k, c)) = cache.get(s) {
-        out.push_str(k);
-        return *c;
+fn cached_key(cache: &mut KeyCache, s: &str, scratch: &mut Vec<char>, out: &mut String) -> Facts {
+    if let Some(f) = cache.get(s, out) {
+        return f;
     }
     let start = out.len();
-    let c = compute(s, scratch, out);
-    if cache.len() >= CACHE_CAP {
-        cache.clear();
-    }
-    cache.insert(s.into(), (out[start..].into(), c));
-    c
+    let f = compute(s, scratch, out);
+    cache.insert(s, &out[start..], f);
+    f
 }
 
 /// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`.
 pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
+    tokenize_with(text, tokens, norms, true);
+}
+
+/// [`tokenize`], with or without the shortcut for plain letter runs (tests compare the two).
+fn tokenize_with(text: &str, tokens: &mut Vec<Token>, norms: &mut String, shortcut: bool) {
     // The thread's cache is taken for the whole document (one thread-local access, not one
     // per token) and given back after.
     let cache = KEYS.with_borrow_mut(std::mem::take);
@@ -316,6 +301,7 @@ pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
         scratch: Vec::new(),
         cache,
         next_at: 0,
+        shortcut,
     };
     t.run();
     let cache = t.cache;
@@ -332,6 +318,8 @@ struct Tokenizer<'a> {
     /// Position of the next `@` at or after the scan (the text's length if none): a run is only
     /// checked for an e-mail address when one is close ahead.
     next_at: usize,
+    /// Whether plain letter runs take [`Tokenizer::plain_word_end`].
+    shortcut: bool,
 }
 
 impl Tokenizer<'_> {
@@ -346,6 +334,11 @@ impl Tokenizer<'_> {
             TokenKind::Syllable => {
                 let c = cached_key(&mut self.cache, s, &mut self.scratch, self.norms);
                 (if c.syllable { TokenKind::Syllable } else { TokenKind::Foreign }, c.case, c.hash)
+            }
+            k if s.is_ascii() => {
+                // ASCII needs no normalization: its key is its lower case.
+                self.norms.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                (k, case::of(s), key_hash(&self.norms[k0..]))
             }
             k => {
                 key_into(s, false, &mut self.scratch, self.norms);
@@ -506,6 +499,10 @@ impl Tokenizer<'_> {
             self.push(i, end, TokenKind::Email);
             return end;
         }
+        if let Some(end) = self.plain_word_end(i).filter(|_| self.shortcut) {
+            self.push(i, end, TokenKind::Syllable);
+            return end;
+        }
         let len = self.text.len();
         let mut j = i;
         let mut seg = Segment::default();
@@ -610,6 +607,53 @@ impl Tokenizer<'_> {
             self.push(i, end, kind);
         }
         end
+    }
+
+    /// The end of the run at `i` when it is made of letters only (ASCII or of the Vietnamese
+    /// blocks) and ends plainly: at the end of the text, whitespace, or punctuation that cannot
+    /// join it to more. Most runs are; they need none of the general scan's bookkeeping.
+    /// `None` sends the run to the general scan (digits, connectors, a following dot,
+    /// invisible chars, combining marks, other scripts).
+    fn plain_word_end(&self, i: usize) -> Option<usize> {
+        let b = self.bytes;
+        let mut j = i;
+        loop {
+            let Some(&x) = b.get(j) else { return (j > i).then_some(j) };
+            // The letters of the Vietnamese blocks told by their UTF-8 bytes, without decoding:
+            // U+00C0..U+024F (lead bytes C3..C9, less `×` C3 97 and `÷` C3 B7) and
+            // U+1EA0..U+1EF9 (E1 BA A0..BF, E1 BB 80..B9).
+            let step = match x {
+                b'a'..=b'z' | b'A'..=b'Z' => 1,
+                0xC3..=0xC9 => match b.get(j + 1) {
+                    Some(&y)
+                        if (0x80..0xC0).contains(&y)
+                            && !(x == 0xC3 && (y == 0x97 || y == 0xB7)) =>
+                    {
+                        2
+                    }
+                    _ => 0,
+                },
+                0xE1 => match (b.get(j + 1), b.get(j + 2)) {
+                    (Some(0xBA), Some(0xA0..=0xBF)) | (Some(0xBB), Some(0x80..=0xB9)) => 3,
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            if step > 0 {
+                j += step;
+                continue;
+            }
+            if j == i {
+                return None;
+            }
+            if x.is_ascii() {
+                let joins = x.is_ascii_digit() || matches!(x, b'.' | b'-' | b'_' | b'\'' | b'&');
+                return (!joins).then_some(j);
+            }
+            let c = self.char_at(j)?;
+            let ends = !is_alnum(c) && !is_invisible(c) && c != '’';
+            return ends.then_some(j);
+        }
     }
 
     /// Pushes a letter run that contains invisible chars: one token, unless the invisible
@@ -791,6 +835,21 @@ mod tests {
         for c in ('\0'..='\u{2FF}').chain('\u{1E00}'..='\u{1EFF}') {
             assert_eq!(is_upper(c), c.is_uppercase(), "{c:?}");
             assert_eq!(is_lower(c), c.is_lowercase(), "{c:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The shortcut for plain letter runs gives what the general scan gives.
+        #[test]
+        fn shortcut_agrees_with_the_general_scan(
+            text in "([a-zA-ZđĐàÀếẾọỌươƯ×÷]{1,5}|[ \\n.,:/'’&_@%-]|[0-9]{1,3}|\u{200B}|\u{301}|“|”|…|TP\\.|v\\.v\\.|www\\.|Hà\u{200B}Nội){0,40}",
+        ) {
+            let run = |shortcut| {
+                let (mut tokens, mut norms) = (Vec::new(), String::new());
+                tokenize_with(&text, &mut tokens, &mut norms, shortcut);
+                (tokens, norms)
+            };
+            proptest::prop_assert_eq!(run(true), run(false));
         }
     }
 

@@ -1,0 +1,203 @@
+//! The tokenizer's cache of letter runs: surface -> key and facts, one cache line per entry.
+//!
+//! A few thousand syllables make up almost all of any Vietnamese text, so most tokens are
+//! looked up here rather than parsed. The lookup is the tokenizer's hottest path and was bound
+//! by memory: a general hash map of boxed strings costs three cache misses per token (the
+//! bucket, the surface to compare, the key to copy). Here the surface and the key live inline
+//! in one 64-byte entry of an open-addressed table, so a lookup touches one line.
+//! (`hashbrown` with inline keys would need a fixed-size key type and would still keep the
+//! key and its facts apart from the table's control bytes; the table below is 60 lines.)
+
+/// Longest surface (and key) kept, in bytes: eight chars of three bytes, more than any
+/// Vietnamese syllable in NFC. Longer runs are computed each time.
+pub(crate) const MAX: usize = 24;
+
+/// What the tokenizer learns from a letter run that depends on its surface only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Facts {
+    /// A Vietnamese syllable.
+    pub syllable: bool,
+    /// Case bits (see [`crate::token::case`]).
+    pub case: u8,
+    /// Hash of the key.
+    pub hash: u64,
+}
+
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Entry {
+    /// The surface, zero-padded.
+    surface: [u64; 3],
+    /// The key, zero-padded (unused when `key_is_surface`).
+    key: [u8; MAX],
+    /// Length of the surface in bytes; 0 for an empty slot.
+    len: u8,
+    key_len: u8,
+    key_is_surface: bool,
+    facts: Facts,
+}
+
+const EMPTY: Entry = Entry {
+    surface: [0; 3],
+    key: [0; MAX],
+    len: 0,
+    key_len: 0,
+    key_is_surface: false,
+    facts: Facts { syllable: false, case: 0, hash: 0 },
+};
+
+/// Most entries; the table is emptied when it holds this many (it is then half full).
+const CAP: usize = 1 << 16;
+
+/// Surface -> key and facts. Grows by doubling up to `2 * CAP` slots.
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    slots: Vec<Entry>,
+    used: usize,
+}
+
+/// The surface as three words, zero-padded (`s.len() <= MAX`).
+#[inline]
+fn words(s: &[u8]) -> [u64; 3] {
+    let mut buf = [0u8; MAX];
+    buf[..s.len()].copy_from_slice(s);
+    let w = |k: usize| u64::from_le_bytes(buf[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    [w(0), w(1), w(2)]
+}
+
+#[inline]
+fn mix(w: [u64; 3], len: usize) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let h = (w[0].wrapping_mul(K).rotate_left(26) ^ w[1]).wrapping_mul(K).rotate_left(26) ^ w[2];
+    (h.wrapping_mul(K).rotate_left(26) ^ len as u64).wrapping_mul(K)
+}
+
+impl KeyCache {
+    /// Looks `s` up; when found, appends its key to `out` and returns its facts.
+    #[inline]
+    pub(crate) fn get(&self, s: &str, out: &mut String) -> Option<Facts> {
+        if s.len() > MAX || s.is_empty() || self.slots.is_empty() {
+            return None;
+        }
+        let w = words(s.as_bytes());
+        let mask = self.slots.len() - 1;
+        let mut i = mix(w, s.len()) as usize & mask;
+        loop {
+            let e = &self.slots[i];
+            if e.len == 0 {
+                return None;
+            }
+            if usize::from(e.len) == s.len() && e.surface == w {
+                if e.key_is_surface {
+                    out.push_str(s);
+                } else {
+                    // The key was a `&str` when stored: it is valid UTF-8.
+                    out.push_str(std::str::from_utf8(&e.key[..usize::from(e.key_len)]).ok()?);
+                }
+                return Some(e.facts);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Remembers `s` with its key and facts (ignored when either is too long).
+    pub(crate) fn insert(&mut self, s: &str, key: &str, facts: Facts) {
+        if s.len() > MAX || key.len() > MAX || s.is_empty() {
+            return;
+        }
+        if self.used >= CAP {
+            self.slots.fill(EMPTY);
+            self.used = 0;
+        }
+        if (self.used + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let w = words(s.as_bytes());
+        let mask = self.slots.len() - 1;
+        let mut i = mix(w, s.len()) as usize & mask;
+        while self.slots[i].len != 0 {
+            if usize::from(self.slots[i].len) == s.len() && self.slots[i].surface == w {
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        let mut e = Entry { surface: w, len: s.len() as u8, facts, ..EMPTY };
+        if key == s {
+            e.key_is_surface = true;
+        } else {
+            e.key[..key.len()].copy_from_slice(key.as_bytes());
+            e.key_len = key.len() as u8;
+        }
+        self.slots[i] = e;
+        self.used += 1;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1 << 10);
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
+        let mask = size - 1;
+        for e in old.into_iter().filter(|e| e.len != 0) {
+            let mut i = mix(e.surface, usize::from(e.len)) as usize & mask;
+            while self.slots[i].len != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = e;
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(n: u64) -> Facts {
+        Facts { syllable: n.is_multiple_of(2), case: (n % 7) as u8, hash: n }
+    }
+
+    #[test]
+    fn finds_what_it_holds_and_nothing_else() {
+        let mut c = KeyCache::default();
+        let mut out = String::new();
+        assert_eq!(c.get("hoà", &mut out), None);
+        c.insert("Hoà", "hòa", facts(1));
+        c.insert("người", "người", facts(2));
+        c.insert("a", "a", facts(3));
+        assert_eq!(c.get("Hoà", &mut out), Some(facts(1)));
+        assert_eq!(c.get("người", &mut out), Some(facts(2)));
+        assert_eq!(c.get("a", &mut out), Some(facts(3)));
+        assert_eq!(out, "hòangườia");
+        // Prefixes, zero padding and other lengths are not confused.
+        for miss in ["Ho", "ngườ", "a\0", "", "aa", "người người người người người"]
+        {
+            assert_eq!(c.get(miss, &mut out), None, "{miss:?}");
+        }
+        assert_eq!(out, "hòangườia");
+    }
+
+    #[test]
+    fn grows_and_empties_when_full() {
+        let mut c = KeyCache::default();
+        let mut out = String::new();
+        for n in 0..(CAP as u64 + 10) {
+            let s = format!("w{n}");
+            c.insert(&s, &s.to_uppercase(), facts(n));
+        }
+        // Emptied once at CAP, then refilled with the last ten.
+        assert_eq!(c.len(), 10);
+        let last = CAP as u64 + 9;
+        assert_eq!(c.get(&format!("w{last}"), &mut out), Some(facts(last)));
+        assert_eq!(out, format!("W{last}"));
+        for n in 0..1000u64 {
+            let s = format!("x{n}");
+            c.insert(&s, &s, facts(n));
+        }
+        for n in 0..1000u64 {
+            assert_eq!(c.get(&format!("x{n}"), &mut out), Some(facts(n)));
+        }
+    }
+}
