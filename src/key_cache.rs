@@ -23,6 +23,7 @@ pub(crate) struct Facts {
     pub hash: u64,
 }
 
+/// One entry: 24 + 24 + 8 + 5 bytes, one cache line.
 #[derive(Clone, Copy)]
 #[repr(align(64))]
 struct Entry {
@@ -30,21 +31,30 @@ struct Entry {
     surface: [u64; 3],
     /// The key, zero-padded (unused when `key_is_surface`).
     key: [u8; MAX],
+    /// [`Facts::hash`].
+    hash: u64,
     /// Length of the surface in bytes; 0 for an empty slot.
     len: u8,
     key_len: u8,
     key_is_surface: bool,
-    facts: Facts,
+    /// [`Facts::syllable`].
+    syllable: bool,
+    /// [`Facts::case`].
+    case: u8,
 }
 
 const EMPTY: Entry = Entry {
     surface: [0; 3],
     key: [0; MAX],
+    hash: 0,
     len: 0,
     key_len: 0,
     key_is_surface: false,
-    facts: Facts { syllable: false, case: 0, hash: 0 },
+    syllable: false,
+    case: 0,
 };
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 64);
 
 /// Most entries; the table is emptied when it holds this many (it is then half full).
 const CAP: usize = 1 << 16;
@@ -56,13 +66,30 @@ pub(crate) struct KeyCache {
     used: usize,
 }
 
-/// The surface as three words, zero-padded (`s.len() <= MAX`).
+/// The surface as three words, zero-padded (`s.len() <= MAX`). Loaded by whole words, not
+/// copied byte by byte into a buffer first (which stalls the loads that read it back).
 #[inline]
 fn words(s: &[u8]) -> [u64; 3] {
-    let mut buf = [0u8; MAX];
-    buf[..s.len()].copy_from_slice(s);
-    let w = |k: usize| u64::from_le_bytes(buf[8 * k..8 * k + 8].try_into().expect("8 bytes"));
-    [w(0), w(1), w(2)]
+    let mut w = [0u64; 3];
+    let mut chunks = s.chunks_exact(8);
+    for (k, c) in (&mut chunks).enumerate() {
+        w[k] = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+    }
+    let r = chunks.remainder();
+    let n = r.len();
+    if n > 0 {
+        // Up to seven bytes from overlapping loads; overlapping bytes are OR-ed with themselves.
+        w[s.len() / 8] = if n >= 4 {
+            let lo = u64::from(u32::from_le_bytes(r[..4].try_into().expect("4 bytes")));
+            let hi = u64::from(u32::from_le_bytes(r[n - 4..].try_into().expect("4 bytes")));
+            lo | hi << (8 * (n - 4))
+        } else {
+            u64::from(r[0])
+                | u64::from(r[n / 2]) << (8 * (n / 2))
+                | u64::from(r[n - 1]) << (8 * (n - 1))
+        };
+    }
+    w
 }
 
 #[inline]
@@ -94,7 +121,7 @@ impl KeyCache {
                     // The key was a `&str` when stored: it is valid UTF-8.
                     out.push_str(std::str::from_utf8(&e.key[..usize::from(e.key_len)]).ok()?);
                 }
-                return Some(e.facts);
+                return Some(Facts { syllable: e.syllable, case: e.case, hash: e.hash });
             }
             i = (i + 1) & mask;
         }
@@ -121,7 +148,14 @@ impl KeyCache {
             }
             i = (i + 1) & mask;
         }
-        let mut e = Entry { surface: w, len: s.len() as u8, facts, ..EMPTY };
+        let mut e = Entry {
+            surface: w,
+            len: s.len() as u8,
+            hash: facts.hash,
+            syllable: facts.syllable,
+            case: facts.case,
+            ..EMPTY
+        };
         if key == s {
             e.key_is_surface = true;
         } else {
@@ -177,6 +211,19 @@ mod tests {
             assert_eq!(c.get(miss, &mut out), None, "{miss:?}");
         }
         assert_eq!(out, "hòangườia");
+    }
+
+    #[test]
+    fn words_are_the_zero_padded_bytes() {
+        let text = "abcdefghijklmnopqrstuvwx";
+        for n in 0..=MAX {
+            let s = &text.as_bytes()[..n];
+            let mut buf = [0u8; MAX];
+            buf[..n].copy_from_slice(s);
+            let want: Vec<u64> =
+                buf.chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
+            assert_eq!(words(s).to_vec(), want, "{n}");
+        }
     }
 
     #[test]

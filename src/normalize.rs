@@ -254,29 +254,49 @@ pub fn normalize(text: &str, opts: &NormalizeOptions) -> AlignedText {
     let mut scratch = Vec::new();
     let mut piece = String::new();
     let mut pos = 0;
-    let emit = |out: &mut AlignedText, span: Span, s: &str| {
-        if opts.strip_diacritics {
-            // Marks left uncomposed (`í` + U+0301) go too, or a second pass would differ.
-            let folded = strip_diacritics(s);
-            out.push(span, &folded, text);
-        } else {
-            out.push(span, s, text);
-        }
-    };
+    // Marks left uncomposed (`í` + U+0301) go too when stripping, or a second pass would
+    // differ.
+    let strip = opts.strip_diacritics;
+    // What each distinct token became (`None`: itself); a text has few distinct tokens, and the
+    // syllable parser costs many times this lookup.
+    let mut seen: rustc_hash::FxHashMap<(&str, bool), Option<Box<str>>> = Default::default();
     for t in &tokens {
-        separators(text, Span::new(pos, t.span.start), &mut |span, s| emit(&mut out, span, s));
-        piece.clear();
-        nfc_chars(&text[t.span], &mut scratch);
-        let rewritten = t.kind == TokenKind::Syllable
-            && rewrite_syllable(&mut scratch, opts.tone_style, false, &mut piece);
-        if !rewritten {
-            piece.extend(scratch.iter());
+        separators(text, Span::new(pos, t.span.start), &mut |span, s| {
+            out.push(span, &finish(s, strip), text)
+        });
+        let surface = &text[t.span];
+        let syllable = t.kind == TokenKind::Syllable;
+        if !syllable && surface.is_ascii() && !opts.strip_diacritics {
+            out.push(t.span, surface, text); // NFC already, and not rewritten
+        } else if let Some(done) = seen.get(&(surface, syllable)) {
+            out.push(t.span, done.as_deref().unwrap_or(surface), text);
+        } else {
+            piece.clear();
+            nfc_chars(surface, &mut scratch);
+            let rewritten =
+                syllable && rewrite_syllable(&mut scratch, opts.tone_style, false, &mut piece);
+            if !rewritten {
+                piece.extend(scratch.iter());
+            }
+            let done = finish(&piece, strip);
+            out.push(t.span, &done, text);
+            seen.insert((surface, syllable), (*done != *surface).then(|| (*done).into()));
         }
-        emit(&mut out, t.span, &piece);
         pos = t.span.end;
     }
-    separators(text, Span::new(pos, text.len()), &mut |span, s| emit(&mut out, span, s));
+    separators(text, Span::new(pos, text.len()), &mut |span, s| {
+        out.push(span, &finish(s, strip), text)
+    });
     out
+}
+
+/// `s` as it goes into the normalized text: without diacritics when `strip`.
+fn finish(s: &str, strip: bool) -> std::borrow::Cow<'_, str> {
+    if strip && !s.is_ascii() {
+        std::borrow::Cow::Owned(strip_diacritics(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// Emits the whitespace between tokens: exotic spaces become `' '`, invisibles vanish, the
