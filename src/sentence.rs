@@ -196,6 +196,14 @@ fn split_run<'t>(text: &'t str, tokens: &[Token], wrap: &OnceLock<Lines<'t>>) ->
     let mut k = 0;
     while k < tokens.len() {
         let t = &tokens[k];
+        // Most tokens are words followed by a space: no sentence ends after them.
+        if !matches!(t.kind, TokenKind::Punct | TokenKind::Abbreviation)
+            && let Some(next) = tokens.get(k + 1)
+            && !has_line_break(&text.as_bytes()[t.span.end..next.span.start])
+        {
+            k += 1;
+            continue;
+        }
         let s = &text[t.span];
         if s == "\"" {
             open_quote = !open_quote;
