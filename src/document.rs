@@ -107,9 +107,10 @@ impl Document {
     pub fn slice(&self, span: Span) -> &str {
         &self.text[span]
     }
-    /// The lookup key of a token (NFC, traditional tone placement, lower case).
+    /// The lookup key of a token (NFC, traditional tone placement, lower case; see
+    /// [`crate::token::MAX_KEY`]). Empty for a token of another document.
     pub fn norm(&self, token: &Token) -> &str {
-        &self.norms[token.norm]
+        self.norms.get(token.norm()).unwrap_or("")
     }
     /// The words of each sentence, with the index of the first: `(first word, words)`.
     pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {

@@ -328,7 +328,7 @@ fn tokenize_pieces(
             let (at, piece, _) = &done[p];
             let mut t = piece[i - first_token[p]];
             t.span = Span::new(t.span.start + at, t.span.end + at);
-            t.norm = Span::new(t.norm.start + first_key[p], t.norm.end + first_key[p]);
+            t.shift_norm(first_key[p]);
             t
         })
         .collect();

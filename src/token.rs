@@ -67,19 +67,51 @@ impl TokenKind {
     }
 }
 
-/// One token of a document.
+/// One token of a document. 32 bytes: a document holds about one per five bytes of text, so
+/// their size is most of the memory an annotation touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
     /// Where the token is in the original text.
     pub span: Span,
-    /// What it is.
-    pub kind: TokenKind,
-    /// Where its key is in the document's key buffer (see [`crate::Document::norm`]).
-    pub(crate) norm: Span,
-    /// Case of its letters (bits of [`case`]).
-    pub case: u8,
     /// [`key_hash`] of its key: what the models look words up by.
     pub hash: u64,
+    /// Where its key starts in the document's key buffer (see [`crate::Document::norm`]).
+    norm_start: u32,
+    /// The length of its key in bytes.
+    norm_len: u16,
+    /// What it is.
+    pub kind: TokenKind,
+    /// Case of its letters (bits of [`case`]).
+    pub case: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Token>() == 32);
+
+/// The longest key a token has, in bytes. Longer keys are cut at a char boundary: only absurd
+/// tokens (64 KiB without a space) have them. Keys in a document's key buffer past 4 GiB are
+/// empty.
+pub const MAX_KEY: usize = u16::MAX as usize;
+
+impl Token {
+    /// Where its key is in the document's key buffer.
+    #[inline]
+    pub(crate) fn norm(&self) -> std::ops::Range<usize> {
+        let start = self.norm_start as usize;
+        start..start + usize::from(self.norm_len)
+    }
+
+    /// Moves its key by `by` bytes in the key buffer (pieces of a document put together).
+    pub(crate) fn shift_norm(&mut self, by: usize) {
+        let r = self.norm();
+        self.set_norm(r.start + by, r.len());
+    }
+
+    fn set_norm(&mut self, start: usize, len: usize) {
+        (self.norm_start, self.norm_len) = match (u32::try_from(start), u16::try_from(len)) {
+            (Ok(s), Ok(l)) => (s, l),
+            _ => (0, 0),
+        };
+    }
 }
 
 /// Bits describing the case of a token's letters.
@@ -330,7 +362,7 @@ impl Tokenizer<'_> {
     fn push(&mut self, start: usize, end: usize, kind: TokenKind) {
         let s = &self.text[start..end];
         let k0 = self.norms.len();
-        let (kind, case, hash) = match kind {
+        let (kind, case, mut hash) = match kind {
             TokenKind::Syllable => {
                 let c = cached_key(&mut self.cache, s, &mut self.scratch, self.norms);
                 (if c.syllable { TokenKind::Syllable } else { TokenKind::Foreign }, c.case, c.hash)
@@ -345,13 +377,18 @@ impl Tokenizer<'_> {
                 (k, case::of(s), key_hash(&self.norms[k0..]))
             }
         };
-        self.tokens.push(Token {
-            span: Span::new(start, end),
-            kind,
-            norm: Span::new(k0, self.norms.len()),
-            case,
-            hash,
-        });
+        if self.norms.len() - k0 > MAX_KEY {
+            let mut cut = k0 + MAX_KEY;
+            while !self.norms.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.norms.truncate(cut);
+            hash = key_hash(&self.norms[k0..]);
+        }
+        let mut t =
+            Token { span: Span::new(start, end), hash, norm_start: 0, norm_len: 0, kind, case };
+        t.set_norm(k0, self.norms.len() - k0);
+        self.tokens.push(t);
     }
 
     fn run(&mut self) {
@@ -854,11 +891,27 @@ mod tests {
     }
 
     #[test]
+    fn absurdly_long_tokens_have_cut_keys() {
+        for (text, kind) in [("Ă".repeat(40_000), Foreign), (".".repeat(70_000), Punct)] {
+            let text = format!("{text} b");
+            let mut tokens = Vec::new();
+            let mut norms = String::new();
+            tokenize(&text, &mut tokens, &mut norms);
+            assert_eq!(tokens.len(), 2);
+            assert_eq!(tokens[0].kind, kind);
+            let key = &norms[tokens[0].norm()];
+            assert!(key.len() <= MAX_KEY && key.len() > MAX_KEY - 4, "{}", key.len());
+            assert_eq!(tokens[0].hash, key_hash(key));
+            assert_eq!(&norms[tokens[1].norm()], "b");
+        }
+    }
+
+    #[test]
     fn keys() {
         let mut tokens = Vec::new();
         let mut norms = String::new();
         tokenize("Hoà NGỪƠI 4,5%", &mut tokens, &mut norms);
-        let keys: Vec<&str> = tokens.iter().map(|t| &norms[t.norm]).collect();
+        let keys: Vec<&str> = tokens.iter().map(|t| &norms[t.norm()]).collect();
         assert_eq!(keys, ["hòa", "người", "4,5%"]);
     }
 }
