@@ -524,8 +524,8 @@ impl Tokenizer<'_> {
             return end;
         }
         if self.next_at < i {
-            self.next_at =
-                self.bytes[i..].iter().position(|&b| b == b'@').map_or(self.bytes.len(), |p| i + p);
+            // `str::find` of a char searches with `memchr`.
+            self.next_at = self.text[i..].find('@').map_or(self.bytes.len(), |p| i + p);
         }
         let at_close = self.next_at - i <= 64
             && !self.bytes[i..self.next_at].iter().any(u8::is_ascii_whitespace);
