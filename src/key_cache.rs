@@ -29,14 +29,15 @@ pub(crate) struct Facts {
 struct Entry {
     /// The surface, zero-padded.
     surface: [u64; 3],
-    /// The key, zero-padded (unused when `key_is_surface`).
+    /// The key, zero-padded (used when `form` is [`INLINE`]).
     key: [u8; MAX],
     /// [`Facts::hash`].
     hash: u64,
     /// Length of the surface in bytes; 0 for an empty slot.
     len: u8,
     key_len: u8,
-    key_is_surface: bool,
+    /// How the key is made: [`INLINE`], [`SURFACE`] or [`ASCII_LOWER`].
+    form: u8,
     /// [`Facts::syllable`].
     syllable: bool,
     /// [`Facts::case`].
@@ -49,12 +50,20 @@ const EMPTY: Entry = Entry {
     hash: 0,
     len: 0,
     key_len: 0,
-    key_is_surface: false,
+    form: INLINE,
     syllable: false,
     case: 0,
 };
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+
+/// The key is stored in the entry.
+const INLINE: u8 = 0;
+/// The key is the surface (`người`).
+const SURFACE: u8 = 1;
+/// The key is the surface with its ASCII letters in lower case (`Việt`, `NAM`): no UTF-8 to
+/// check when it is copied out.
+const ASCII_LOWER: u8 = 2;
 
 /// Most entries; the table is emptied when it holds this many (it is then half full).
 const CAP: usize = 1 << 16;
@@ -115,11 +124,15 @@ impl KeyCache {
                 return None;
             }
             if usize::from(e.len) == s.len() && e.surface == w {
-                if e.key_is_surface {
-                    out.push_str(s);
-                } else {
+                match e.form {
+                    SURFACE => out.push_str(s),
+                    ASCII_LOWER => {
+                        let start = out.len();
+                        out.push_str(s);
+                        out[start..].make_ascii_lowercase();
+                    }
                     // The key was a `&str` when stored: it is valid UTF-8.
-                    out.push_str(std::str::from_utf8(&e.key[..usize::from(e.key_len)]).ok()?);
+                    _ => out.push_str(std::str::from_utf8(&e.key[..usize::from(e.key_len)]).ok()?),
                 }
                 return Some(Facts { syllable: e.syllable, case: e.case, hash: e.hash });
             }
@@ -157,7 +170,9 @@ impl KeyCache {
             ..EMPTY
         };
         if key == s {
-            e.key_is_surface = true;
+            e.form = SURFACE;
+        } else if key.len() == s.len() && key == s.to_ascii_lowercase() {
+            e.form = ASCII_LOWER;
         } else {
             e.key[..key.len()].copy_from_slice(key.as_bytes());
             e.key_len = key.len() as u8;
@@ -201,16 +216,20 @@ mod tests {
         c.insert("Hoà", "hòa", facts(1));
         c.insert("người", "người", facts(2));
         c.insert("a", "a", facts(3));
+        c.insert("ĐÀ", "đà", facts(4));
+        c.insert("Việt", "việt", facts(5));
         assert_eq!(c.get("Hoà", &mut out), Some(facts(1)));
         assert_eq!(c.get("người", &mut out), Some(facts(2)));
         assert_eq!(c.get("a", &mut out), Some(facts(3)));
-        assert_eq!(out, "hòangườia");
+        assert_eq!(c.get("ĐÀ", &mut out), Some(facts(4)));
+        assert_eq!(c.get("Việt", &mut out), Some(facts(5)));
+        assert_eq!(out, "hòangườiađàviệt");
         // Prefixes, zero padding and other lengths are not confused.
         for miss in ["Ho", "ngườ", "a\0", "", "aa", "người người người người người"]
         {
             assert_eq!(c.get(miss, &mut out), None, "{miss:?}");
         }
-        assert_eq!(out, "hòangườia");
+        assert_eq!(out, "hòangườiađàviệt");
     }
 
     #[test]

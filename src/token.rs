@@ -130,6 +130,29 @@ pub mod case {
     /// The case bits of `s`. Combining marks do not count as chars, so NFC and NFD spellings
     /// of a word get the same bits.
     pub fn of(s: &str) -> u8 {
+        if !s.is_ascii() {
+            return of_chars(s);
+        }
+        // ASCII (punctuation, numbers), counted over bytes.
+        let b = s.as_bytes();
+        let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+        let mut bits = if b.len() > 1 { MULTI_CHAR } else { 0 };
+        if b.first().is_some_and(u8::is_ascii_uppercase) {
+            bits |= FIRST_UPPER;
+        }
+        if b.iter().any(u8::is_ascii_lowercase) {
+            bits |= HAS_LOWER;
+        }
+        if upper >= 1 {
+            bits |= HAS_UPPER;
+        }
+        if upper >= 2 {
+            bits |= MULTI_UPPER;
+        }
+        bits
+    }
+
+    pub(super) fn of_chars(s: &str) -> u8 {
         let mut bits = 0;
         let mut upper = 0;
         let chars = s
@@ -228,6 +251,8 @@ fn is_alnum(c: char) -> bool {
         0..=0x7F => c.is_ascii_alphanumeric(),
         0xC0..=0x24F => c != '×' && c != '÷',
         0x1EA0..=0x1EF9 => true,
+        // General Punctuation (dashes, quotes, `…`, invisible chars): no letters or marks.
+        0x2000..=0x206F => false,
         _ => c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c),
     }
 }
@@ -518,6 +543,10 @@ impl Tokenizer<'_> {
     /// Scans a run of alphanumerics with connectors starting at `i`; pushes its token(s) and
     /// returns where scanning goes on.
     fn word_run(&mut self, i: usize) -> usize {
+        if let Some(end) = self.plain_word_end(i).filter(|_| self.shortcut) {
+            self.push(i, end, TokenKind::Syllable);
+            return end;
+        }
         if (self.bytes[i] | 0x20 == b'h' || self.bytes[i] | 0x20 == b'w') && self.starts_url(i) {
             let end = self.url_end(i);
             self.push(i, end, TokenKind::Url);
@@ -534,10 +563,6 @@ impl Tokenizer<'_> {
             && let Some(end) = self.email_end(i)
         {
             self.push(i, end, TokenKind::Email);
-            return end;
-        }
-        if let Some(end) = self.plain_word_end(i).filter(|_| self.shortcut) {
-            self.push(i, end, TokenKind::Syllable);
             return end;
         }
         let len = self.text.len();
@@ -648,7 +673,8 @@ impl Tokenizer<'_> {
 
     /// The end of the run at `i` when it is made of letters only (ASCII or of the Vietnamese
     /// blocks) and ends plainly: at the end of the text, whitespace, or punctuation that cannot
-    /// join it to more. Most runs are; they need none of the general scan's bookkeeping.
+    /// join it to more nor make it a URL or an e-mail address. Most runs are; they need none of
+    /// the general scan's bookkeeping.
     /// `None` sends the run to the general scan (digits, connectors, a following dot,
     /// invisible chars, combining marks, other scripts).
     fn plain_word_end(&self, i: usize) -> Option<usize> {
@@ -684,7 +710,9 @@ impl Tokenizer<'_> {
                 return None;
             }
             if x.is_ascii() {
-                let joins = x.is_ascii_digit() || matches!(x, b'.' | b'-' | b'_' | b'\'' | b'&');
+                // Connectors, and what URLs (`https:`) and e-mail addresses continue with.
+                let joins = x.is_ascii_digit()
+                    || matches!(x, b'.' | b'-' | b'_' | b'\'' | b'&' | b':' | b'@' | b'%' | b'+');
                 return (!joins).then_some(j);
             }
             let c = self.char_at(j)?;
@@ -867,6 +895,21 @@ mod tests {
         assert_eq!(case::of("Ệ"), case::of("E\u{323}\u{302}"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn case_of_ascii_counted_over_bytes(s in "[ -~]{0,6}") {
+            proptest::prop_assert_eq!(case::of(&s), case::of_chars(&s));
+        }
+    }
+
+    #[test]
+    fn general_punctuation_has_no_letters() {
+        for c in '\u{2000}'..='\u{206F}' {
+            let mark = unicode_normalization::char::is_combining_mark(c);
+            assert!(!is_alnum(c) && !c.is_alphanumeric() && !mark, "{c:?}");
+        }
+    }
+
     #[test]
     fn fast_case_agrees_with_std() {
         for c in ('\0'..='\u{2FF}').chain('\u{1E00}'..='\u{1EFF}') {
@@ -879,7 +922,7 @@ mod tests {
         /// The shortcut for plain letter runs gives what the general scan gives.
         #[test]
         fn shortcut_agrees_with_the_general_scan(
-            text in "([a-zA-ZđĐàÀếẾọỌươƯ×÷]{1,5}|[ \\n.,:/'’&_@%-]|[0-9]{1,3}|\u{200B}|\u{301}|“|”|…|TP\\.|v\\.v\\.|www\\.|Hà\u{200B}Nội){0,40}",
+            text in "([a-zA-ZđĐàÀếẾọỌươƯ×÷]{1,5}|[ \\n.,:/'’&_@%+-]|[0-9]{1,3}|\u{200B}|\u{301}|“|”|…|TP\\.|v\\.v\\.|www\\.|https?://|[a-z]{1,3}@[a-z]{1,3}\\.vn|Hà\u{200B}Nội){0,40}",
         ) {
             let run = |shortcut| {
                 let (mut tokens, mut norms) = (Vec::new(), String::new());
