@@ -64,8 +64,7 @@ struct Lines<'t> {
 
 impl<'t> Lines<'t> {
     fn of(text: &'t str) -> Lines<'t> {
-        let starts: Vec<usize> =
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        let starts = line_starts(text.as_bytes());
         let mut lines = Lines { text, starts, longest: 0 };
         let line = |k: usize| lines.line(k);
         let first = (0..lines.starts.len()).max_by_key(|&k| line(k).len());
@@ -91,6 +90,29 @@ impl<'t> Lines<'t> {
         let k = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
         width(self.line(k))
     }
+}
+
+/// Where each line of `b` starts. Eight bytes at a time are tested for a line break (the
+/// zero-byte test on the word XOR-ed with line breaks); lines are hundreds of bytes long, so
+/// most words have none. (`memchr` in `core` goes a word at a time too, but through a
+/// searcher per match.)
+fn line_starts(b: &[u8]) -> Vec<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut starts = vec![0];
+    let mut push_breaks = |base: usize, bytes: &[u8]| {
+        starts.extend(bytes.iter().enumerate().filter(|p| *p.1 == b'\n').map(|p| base + p.0 + 1));
+    };
+    let mut words = b.chunks_exact(8);
+    for (k, w) in (&mut words).enumerate() {
+        let v = u64::from_le_bytes(w.try_into().expect("8 bytes")) ^ (ONES * u64::from(b'\n'));
+        if v.wrapping_sub(ONES) & !v & HIGH != 0 {
+            push_breaks(8 * k, w);
+        }
+    }
+    let rest = words.remainder();
+    push_breaks(b.len() - rest.len(), rest);
+    starts
 }
 
 /// Length in characters as a reader sees them: combining diacritics (U+0300..U+036F, what
@@ -318,6 +340,15 @@ fn is_heading(text: &str, tokens: &[Token]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_starts_are_found() {
+        for text in ["", "\n", "a\nb\n\nc", &format!("{}\n{}\n", "x".repeat(63), "y".repeat(64))] {
+            let want: Vec<usize> =
+                std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            assert_eq!(line_starts(text.as_bytes()), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn certain_ends_are_found() {
