@@ -30,9 +30,10 @@ pub struct RunSummary {
     pub failed: usize,
 }
 
-/// Maps every document of `docs` with `map` (in parallel, `threads` workers; 1 runs on the
-/// calling thread, 0 uses all cores) and hands the results to `sink` in input order. Failed
-/// inputs go to `report` in their place.
+/// Maps every document of `docs` with `map` (in parallel, `threads` workers, 0 for all cores)
+/// and hands the results to `sink` in input order, with the pool (for work the sink shares
+/// among its threads, such as writing a huge record in pieces). Failed inputs go to `report`
+/// in their place.
 ///
 /// # Errors
 /// The first error `sink` returns (for instance a closed output pipe), which stops the run.
@@ -47,7 +48,7 @@ where
     I: Iterator<Item = Result<InputDoc, Error>>,
     T: Send,
     M: Fn(&InputDoc) -> T + Sync,
-    S: FnMut(&InputDoc, T) -> io::Result<()>,
+    S: FnMut(&InputDoc, T, &rayon::ThreadPool) -> io::Result<()>,
 {
     // A pool even for one thread: the pipeline shares a long document among the threads of
     // the pool it runs in, and `-j 1` must mean one.
@@ -78,7 +79,7 @@ where
                 });
             }
             if let Some((b, r)) = prev.take() {
-                written = hand_over(b, r, &mut summary, report, &mut sink);
+                written = hand_over(b, r, &mut summary, report, &mut |d, t| sink(d, t, &pool));
             }
         });
         written?;
@@ -140,7 +141,7 @@ where
             format(doc, &mut buf);
             buf
         },
-        |_, buf| out.write_all(&buf),
+        |_, buf, _| out.write_all(&buf),
     )?;
     out.flush()?;
     Ok(summary)

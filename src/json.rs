@@ -37,6 +37,7 @@ pub enum Offsets {
 }
 
 /// Converts ascending byte offsets to char offsets in one pass over the text.
+#[derive(Clone)]
 pub(crate) struct OffsetCursor<'a> {
     text: &'a str,
     byte: usize,
@@ -138,6 +139,63 @@ impl Out for Rope {
     }
 }
 
+/// Output written to a [`Write`] as it is made, a piece at a time: what one huge document
+/// needs, whose record is about 27 times its text. The first write error is kept (and nothing
+/// more is written) until [`StreamOut::finish`].
+pub struct StreamOut<'w> {
+    w: &'w mut dyn Write,
+    buf: Vec<u8>,
+    error: Option<std::io::Error>,
+}
+
+/// Bytes a [`StreamOut`] gathers before it writes them.
+const STREAM_BUF: usize = 1 << 20;
+
+impl<'w> StreamOut<'w> {
+    /// Output to `w`.
+    pub fn new(w: &'w mut dyn Write) -> StreamOut<'w> {
+        StreamOut { w, buf: Vec::new(), error: None }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if self.error.is_none()
+            && let Err(e) = self.w.write_all(bytes)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn drain(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        self.write(&buf);
+        self.buf = buf;
+        self.buf.clear();
+    }
+
+    /// Writes what is left.
+    ///
+    /// # Errors
+    /// The first error of the writer.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.drain();
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl Out for StreamOut<'_> {
+    fn buf(&mut self) -> &mut Vec<u8> {
+        if self.buf.len() >= STREAM_BUF {
+            self.drain();
+        }
+        &mut self.buf
+    }
+    fn expect(&mut self, _bytes: usize) {}
+    fn piece(&mut self, piece: Vec<u8>) {
+        self.drain();
+        self.write(&piece);
+    }
+}
+
 impl std::ops::Deref for Rope {
     type Target = Vec<u8>;
     fn deref(&self) -> &Vec<u8> {
@@ -154,11 +212,12 @@ impl std::ops::DerefMut for Rope {
 /// Bytes of text per piece when a long string is escaped in parallel.
 const PIECE_TEXT: usize = 256 << 10;
 
-/// Appends `s` as a JSON string; a long one is escaped in pieces by the threads of the current
-/// rayon pool (escaping is per character, so the bytes are the same).
+/// Appends `s` as a JSON string; a long one is escaped in pieces, by the threads of the
+/// current rayon pool when it has several (escaping is per character, so the bytes are the
+/// same), handed to `out` a few at a time (a [`StreamOut`] writes them as they come).
 fn long_string(out: &mut impl Out, s: &str) {
     use rayon::prelude::*;
-    if s.len() <= PIECE_TEXT || rayon::current_num_threads() == 1 {
+    if s.len() <= PIECE_TEXT {
         string(out.buf(), s);
         return;
     }
@@ -173,22 +232,33 @@ fn long_string(out: &mut impl Out, s: &str) {
             break;
         }
     }
-    let pieces: Vec<Vec<u8>> = cuts
-        .par_windows(2)
-        .map(|w| {
-            let mut buf = Vec::with_capacity(w[1] - w[0] + 16);
-            string(&mut buf, &s[w[0]..w[1]]);
-            // Without its quotes: the pieces make one string.
-            buf.pop();
-            buf.remove(0);
-            buf
-        })
-        .collect();
+    let escape = |w: &[usize]| {
+        let mut buf = Vec::with_capacity(w[1] - w[0] + 16);
+        string(&mut buf, &s[w[0]..w[1]]);
+        // Without its quotes: the pieces make one string.
+        buf.pop();
+        buf.remove(0);
+        buf
+    };
     out.buf().push(b'"');
-    for p in pieces {
-        out.piece(p);
+    let windows: Vec<&[usize]> = cuts.windows(2).collect();
+    for group in windows.chunks(group_len()) {
+        let pieces: Vec<Vec<u8>> = if group.len() > 1 {
+            group.par_iter().map(|w| escape(w)).collect()
+        } else {
+            group.iter().map(|w| escape(w)).collect()
+        };
+        for p in pieces {
+            out.piece(p);
+        }
     }
     out.buf().push(b'"');
+}
+
+/// Pieces made at once, in parallel: enough to keep every thread busy, few enough that a
+/// streamed record holds little.
+fn group_len() -> usize {
+    4 * rayon::current_num_threads()
 }
 
 /// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
@@ -232,37 +302,45 @@ fn array<T: Sync>(
     item: impl Fn(&mut Vec<u8>, &mut OffsetCursor, &T) + Sync,
 ) {
     use rayon::prelude::*;
-    let write = |out: &mut Vec<u8>, first: usize, chunk: &[T], mut at: OffsetCursor| {
+    let write = |out: &mut Vec<u8>, first: usize, chunk: &[T], at: &mut OffsetCursor| {
         for (k, t) in chunk.iter().enumerate() {
             if first + k > 0 {
                 out.push(b',');
             }
-            item(out, &mut at, t);
+            item(out, at, t);
         }
     };
     out.buf().push(b'[');
     if items.len() <= PIECE_ITEMS || rayon::current_num_threads() == 1 {
-        write(out.buf(), 0, items, OffsetCursor::new(text, offsets));
+        // Piece by piece into `out`'s buffer, which a `StreamOut` empties between pieces.
+        let mut at = OffsetCursor::new(text, offsets);
+        for (n, chunk) in items.chunks(PIECE_ITEMS).enumerate() {
+            write(out.buf(), n * PIECE_ITEMS, chunk, &mut at);
+        }
     } else {
         // Where each piece's cursor starts: one pass over the text for all of them.
         let mut starts = Vec::new();
         let mut at = OffsetCursor::new(text, offsets);
-        for chunk in items.chunks(PIECE_ITEMS) {
+        let chunks: Vec<&[T]> = items.chunks(PIECE_ITEMS).collect();
+        for chunk in &chunks {
             let b = span(&chunk[0]).start;
             starts.push(OffsetCursor { text, byte: b, chars: at.at(b), mode: offsets });
         }
-        let pieces: Vec<Vec<u8>> = items
-            .par_chunks(PIECE_ITEMS)
-            .zip(starts)
-            .enumerate()
-            .map(|(n, (chunk, cursor))| {
-                let mut buf = Vec::with_capacity(chunk.len() * 64);
-                write(&mut buf, n * PIECE_ITEMS, chunk, cursor);
-                buf
-            })
-            .collect();
-        for p in pieces {
-            out.piece(p);
+        let group = group_len();
+        for (g, (chunks, starts)) in chunks.chunks(group).zip(starts.chunks(group)).enumerate() {
+            let pieces: Vec<Vec<u8>> = chunks
+                .par_iter()
+                .zip(starts)
+                .enumerate()
+                .map(|(n, (chunk, cursor))| {
+                    let mut buf = Vec::with_capacity(chunk.len() * 64);
+                    write(&mut buf, (g * group + n) * PIECE_ITEMS, chunk, &mut cursor.clone());
+                    buf
+                })
+                .collect();
+            for p in pieces {
+                out.piece(p);
+            }
         }
     }
     out.buf().push(b']');

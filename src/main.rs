@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use vita::corpus::{self, RunSummary};
 use vita::input::{Documents, From, InputDoc, InputFormat, ReadOptions};
-use vita::json::{Offsets, Rope};
+use vita::json::{Offsets, Rope, StreamOut};
 use vita::legacy::Encoding;
 use vita::normalize::{NormalizeOptions, ToneStyle};
 use vita::word::{Segmenter, UserDict};
@@ -219,9 +219,18 @@ fn run(cli: Cli) -> Result<RunSummary> {
             let layers = layers.unwrap_or_default();
             let pipeline = pipeline(common.dict.as_deref())?.with_layers(layers);
             let offsets = common.offsets();
-            drive(&common, |doc, out| {
+            drive_with(&common, |doc| {
                 let d = pipeline.annotate(doc.text.as_str());
-                vita::json::write_record(out, &doc.id, &d, layers, offsets);
+                if doc.text.len() < vita::pipeline::PARALLEL_BYTES {
+                    let mut out = Rope::default();
+                    vita::json::write_record(&mut out, &doc.id, &d, layers, offsets);
+                    return Formatted::Bytes(out);
+                }
+                // A long document's record (about 27 times its text) is written as it is
+                // made, when its turn comes.
+                Formatted::Stream(Box::new(move |doc, out| {
+                    vita::json::write_record(out, &doc.id, &d, layers, offsets);
+                }))
             })
         }
         Command::Normalize { common, tone_style, strip_diacritics, map } => {
@@ -338,7 +347,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
         common.threads,
         &mut report,
         |doc| vita::keyword::DocPhrases::new(&p.annotate(doc.text.as_str()), stop, top),
-        |doc, ph| {
+        |doc, ph, _| {
             ids.push(doc.id.clone());
             phrases.push(ph);
             Ok(())
@@ -371,7 +380,7 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
         common.threads,
         &mut report,
         |doc| vita::stats::Stats::of(&p.annotate(doc.text.as_str())),
-        |_, s| {
+        |_, s, _| {
             total.add(s);
             Ok(())
         },
@@ -512,13 +521,14 @@ fn read_options(common: &Common) -> ReadOptions {
     }
 }
 
-fn output(common: &Common) -> Result<Box<dyn Write>> {
+/// The output, buffered (`Send`, so that a pool thread can stream a long record into it).
+fn output(common: &Common) -> Result<Box<dyn Write + Send>> {
     Ok(match &common.output {
         Some(p) => Box::new(io::BufWriter::with_capacity(
             1 << 20,
             std::fs::File::create(p).with_context(|| format!("{}", p.display()))?,
         )),
-        None => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+        None => Box::new(io::BufWriter::with_capacity(1 << 20, io::stdout())),
     })
 }
 
@@ -554,9 +564,27 @@ fn progress(common: &Common) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// What a document gives the output: its bytes, or a writer that streams them when the
+/// document's turn comes.
+enum Formatted {
+    Bytes(Rope),
+    Stream(Box<dyn FnOnce(&InputDoc, &mut StreamOut) + Send>),
+}
+
 fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
 where
     F: Fn(&InputDoc, &mut Rope) + Sync,
+{
+    drive_with(common, |doc| {
+        let mut buf = Rope::default();
+        format(doc, &mut buf);
+        Formatted::Bytes(buf)
+    })
+}
+
+fn drive_with<F>(common: &Common, format: F) -> Result<RunSummary>
+where
+    F: Fn(&InputDoc) -> Formatted + Sync,
 {
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
@@ -573,16 +601,19 @@ where
         docs,
         common.threads,
         &mut report,
-        |doc| {
-            let mut buf = Rope::default();
-            format(doc, &mut buf);
-            buf
-        },
-        |doc, buf| {
+        format,
+        |doc, formatted, pool| {
             if let Some(b) = &bar {
                 b.inc(doc.text.len() as u64);
             }
-            buf.write_to(&mut out)
+            match formatted {
+                Formatted::Bytes(buf) => buf.write_to(&mut out),
+                Formatted::Stream(write) => pool.install(|| {
+                    let mut stream = StreamOut::new(&mut out);
+                    write(doc, &mut stream);
+                    stream.finish()
+                }),
+            }
         },
     )?;
     out.flush()?;
