@@ -568,8 +568,11 @@ fn progress(common: &Common) -> Option<indicatif::ProgressBar> {
 /// document's turn comes.
 enum Formatted {
     Bytes(Rope),
-    Stream(Box<dyn FnOnce(&InputDoc, &mut StreamOut) + Send>),
+    Stream(StreamWriter),
 }
+
+/// Writes a document's output into a stream.
+type StreamWriter = Box<dyn FnOnce(&InputDoc, &mut StreamOut) + Send>;
 
 fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
 where
