@@ -600,12 +600,8 @@ where
             None => eprintln!("{msg}"),
         }
     };
-    let summary = corpus::map_in_order(
-        docs,
-        common.threads,
-        &mut report,
-        format,
-        |doc, formatted, pool| {
+    let summary =
+        corpus::map_in_order(docs, common.threads, &mut report, format, |doc, formatted, pool| {
             if let Some(b) = &bar {
                 b.inc(doc.text.len() as u64);
             }
@@ -617,8 +613,7 @@ where
                     stream.finish()
                 }),
             }
-        },
-    )?;
+        })?;
     out.flush()?;
     if let Some(b) = &bar {
         b.finish_and_clear();

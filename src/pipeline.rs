@@ -266,22 +266,35 @@ fn sentence_runs(doc: &Document) -> Vec<Range<usize>> {
 /// Bytes of text per piece when tokenizing in parallel.
 const PIECE_BYTES: usize = 128 << 10;
 
-/// `text` cut into pieces that tokenize alone exactly as they do in the whole: each ends just
-/// after a line break (no token holds one), about every [`PIECE_BYTES`], the last at the end.
+/// `text` cut into pieces that tokenize alone exactly as they do in the whole, about every
+/// [`PIECE_BYTES`], the last at the end: each ends just after a line break (no token holds
+/// one), or, in a long stretch without one (a document on one line), just after a space
+/// followed by a lower-case ASCII letter (no token holds a space, and no rule of the tokenizer
+/// looks across one to an upper-case initial).
 pub(crate) fn line_pieces(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
         let target = (at + PIECE_BYTES).min(bytes.len());
-        let end = match bytes[target..].iter().position(|&b| b == b'\n') {
+        let line = bytes[target..].iter().take(PIECE_BYTES).position(|&b| b == b'\n');
+        let end = match line {
             Some(k) => target + k + 1,
-            None => bytes.len(),
+            None => match bytes[target..].windows(2).position(|w| is_space_cut(w[0], w[1])) {
+                Some(k) => target + k + 1,
+                None => bytes.len(),
+            },
         };
         pieces.push(at..end);
         at = end;
     }
     pieces
+}
+
+/// Whether a piece may end between bytes `a` and `b` of a line: after a space, before a
+/// lower-case ASCII letter.
+fn is_space_cut(a: u8, b: u8) -> bool {
+    a == b' ' && b.is_ascii_lowercase()
 }
 
 /// [`token::tokenize`] over pieces of `text` in parallel, then put together.
@@ -345,14 +358,17 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// Text cut after any line breaks tokenizes, piece by piece, exactly as in one piece.
+        /// Text cut after any line breaks, and after spaces before a lower-case letter,
+        /// tokenizes, piece by piece, exactly as in one piece.
         #[test]
         fn pieces_tokenize_as_the_whole(
-            text in "([a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữ .,:;!?@/%&'\"()\\-]|\n|\u{200B}|\u{AD}|\u{301}|\u{1F600}|\u{200D}|https://x.vn/a|a@b.vn){0,120}",
+            text in "([a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữ .,:;!?@/%&'\"()\\-]|\n|\u{200B}|\u{AD}|\u{301}|\u{1F600}|\u{200D}|https://x.vn/a|a@b.vn|[A-Z]\\. [a-zA-Z]|TP\\. [a-z]){0,120}",
             picks in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
         ) {
-            let breaks: Vec<usize> =
-                text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            let b = text.as_bytes();
+            let breaks: Vec<usize> = (1..=b.len())
+                .filter(|&k| b[k - 1] == b'\n' || (k < b.len() && is_space_cut(b[k - 1], b[k])))
+                .collect();
             let mut ends: Vec<usize> = if breaks.is_empty() {
                 Vec::new()
             } else {
@@ -384,5 +400,13 @@ mod tests {
         assert_eq!(pieces.last().unwrap().end, text.len());
         assert!(pieces.windows(2).all(|w| w[0].end == w[1].start));
         assert!(pieces.iter().all(|r| text[..r.end].ends_with('\n')));
+        // On one line: cut after spaces before lower-case letters.
+        let text = "Câu một dài. ".repeat(40_000);
+        let pieces = line_pieces(&text);
+        assert!(pieces.len() > 2);
+        assert_eq!(pieces.last().unwrap().end, text.len());
+        assert!(pieces.windows(2).all(|w| w[0].end == w[1].start));
+        let b = text.as_bytes();
+        assert!(pieces[..pieces.len() - 1].iter().all(|r| is_space_cut(b[r.end - 1], b[r.end])));
     }
 }
