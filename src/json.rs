@@ -157,18 +157,17 @@ impl<'w> StreamOut<'w> {
         StreamOut { w, buf: Vec::new(), error: None }
     }
 
-    fn write(&mut self, bytes: &[u8]) {
-        if self.error.is_none()
-            && let Err(e) = self.w.write_all(bytes)
+    /// Writes `bytes` unless a write failed before.
+    fn write(w: &mut dyn Write, error: &mut Option<std::io::Error>, bytes: &[u8]) {
+        if error.is_none()
+            && let Err(e) = w.write_all(bytes)
         {
-            self.error = Some(e);
+            *error = Some(e);
         }
     }
 
     fn drain(&mut self) {
-        let buf = std::mem::take(&mut self.buf);
-        self.write(&buf);
-        self.buf = buf;
+        Self::write(self.w, &mut self.error, &self.buf);
         self.buf.clear();
     }
 
@@ -192,7 +191,7 @@ impl Out for StreamOut<'_> {
     fn expect(&mut self, _bytes: usize) {}
     fn piece(&mut self, piece: Vec<u8>) {
         self.drain();
-        self.write(&piece);
+        Self::write(self.w, &mut self.error, &piece);
     }
 }
 
@@ -243,11 +242,7 @@ fn long_string(out: &mut impl Out, s: &str) {
     out.buf().push(b'"');
     let windows: Vec<&[usize]> = cuts.windows(2).collect();
     for group in windows.chunks(group_len()) {
-        let pieces: Vec<Vec<u8>> = if group.len() > 1 {
-            group.par_iter().map(|w| escape(w)).collect()
-        } else {
-            group.iter().map(|w| escape(w)).collect()
-        };
+        let pieces: Vec<Vec<u8>> = group.par_iter().map(|w| escape(w)).collect();
         for p in pieces {
             out.piece(p);
         }

@@ -143,13 +143,16 @@ pub mod case {
         if b.iter().any(u8::is_ascii_lowercase) {
             bits |= HAS_LOWER;
         }
-        if upper >= 1 {
-            bits |= HAS_UPPER;
+        bits | upper_count(upper)
+    }
+
+    /// The bits that count upper-case letters.
+    fn upper_count(upper: usize) -> u8 {
+        match upper {
+            0 => 0,
+            1 => HAS_UPPER,
+            _ => HAS_UPPER | MULTI_UPPER,
         }
-        if upper >= 2 {
-            bits |= MULTI_UPPER;
-        }
-        bits
     }
 
     pub(super) fn of_chars(s: &str) -> u8 {
@@ -172,13 +175,7 @@ pub mod case {
                 bits |= HAS_LOWER;
             }
         }
-        if upper >= 1 {
-            bits |= HAS_UPPER;
-        }
-        if upper >= 2 {
-            bits |= MULTI_UPPER;
-        }
-        bits
+        bits | upper_count(upper)
     }
 }
 
