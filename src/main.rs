@@ -257,13 +257,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
         }
         Command::Eval { what } => eval(what),
         Command::Ner { common, format } => {
-            let layers = Layers {
-                sentences: true,
-                tokens: true,
-                words: true,
-                entities: true,
-                keywords: false,
-            };
+            let layers = Layers { entities: true, ..Layers::WORDS };
             let p = with_tagger(pipeline(common.dict.as_deref())?, common.ner_model.as_deref())?
                 .with_layers(layers);
             let offsets = common.offsets();
@@ -278,13 +272,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
         Command::Keywords { common, top, corpus } => keywords(&common, top, corpus),
         Command::Stats { common, top, format } => stats(&common, top, format),
         Command::Segment { common, keep_lines } => {
-            let pipeline = pipeline(common.dict.as_deref())?.with_layers(Layers {
-                sentences: true,
-                tokens: true,
-                words: true,
-                entities: false,
-                keywords: false,
-            });
+            let pipeline = pipeline(common.dict.as_deref())?.with_layers(Layers::WORDS);
             drive(&common, |doc, out| {
                 let d = pipeline.annotate(doc.text.as_str());
                 vita::word::write_segmented(out, &d, keep_lines);
@@ -328,8 +316,7 @@ fn keyword_record(out: &mut Vec<u8>, id: &str, kws: &[vita::Keyword]) {
 }
 
 fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
-    let layers =
-        Layers { sentences: true, tokens: true, words: true, entities: false, keywords: false };
+    let layers = Layers::WORDS;
     let p = pipeline(common.dict.as_deref())?.with_layers(layers);
     if !corpus {
         let ex = vita::keyword::KeywordExtractor { top_k: top };
@@ -366,13 +353,8 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
 }
 
 fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary> {
-    let p = pipeline(common.dict.as_deref())?.with_layers(Layers {
-        sentences: true,
-        tokens: true,
-        words: true,
-        entities: true,
-        keywords: false,
-    });
+    let p =
+        pipeline(common.dict.as_deref())?.with_layers(Layers { entities: true, ..Layers::WORDS });
     let mut total = vita::stats::Stats::default();
     let mut report = |e: &vita::Error| eprintln!("vita: {e}");
     let summary = corpus::map_in_order(

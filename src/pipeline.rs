@@ -33,6 +33,10 @@ impl Default for Layers {
 }
 
 impl Layers {
+    /// Sentences, tokens and words: what segmentation, key phrases and statistics start from.
+    pub const WORDS: Layers =
+        Layers { sentences: true, tokens: true, words: true, entities: false, keywords: false };
+
     /// Parses a comma-separated list such as `tokens,words`.
     ///
     /// # Errors

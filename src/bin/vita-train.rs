@@ -523,13 +523,7 @@ fn place_names(data: &Path) -> Result<Vec<String>, String> {
 /// Document frequencies of words in Vietnamese Wikipedia, segmented by the shipped segmenter:
 /// the background against which keyword TF-IDF is computed.
 fn build_background(a: &Args) -> Result<(), String> {
-    let p = Pipeline::new().with_layers(Layers {
-        sentences: true,
-        tokens: true,
-        words: true,
-        entities: false,
-        keywords: false,
-    });
+    let p = Pipeline::new().with_layers(Layers::WORDS);
     let mut df: FxHashMap<String, u32> = FxHashMap::default();
     let mut docs = 0u32;
     let mut seen = rustc_hash::FxHashSet::default();
@@ -692,13 +686,7 @@ fn train_ner(a: &Args) -> Result<(), String> {
     let reduced: &'static Knowledge = Box::leak(Box::new(Knowledge::parse(&reduced)));
     let full = EntityRecognizer::rules_only(Knowledge::embedded());
     let partial = EntityRecognizer::rules_only(reduced);
-    let p = Pipeline::new().with_layers(Layers {
-        sentences: true,
-        tokens: true,
-        words: true,
-        entities: false,
-        keywords: false,
-    });
+    let p = Pipeline::new().with_layers(Layers::WORDS);
     let mut data = Vec::new();
     let mut rng = Rng(a.seed.max(1));
     for text in raw_texts(&a.data)? {
