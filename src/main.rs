@@ -99,9 +99,12 @@ enum EvalCommand {
     Ner {
         /// The gold file.
         gold: PathBuf,
-        /// Experimental: an entity tagger trained by `vita-train ner`, added to the rules.
-        #[arg(long, value_name = "FILE")]
+        /// An entity tagger trained by `vita-train ner`, instead of the embedded one.
+        #[arg(long, value_name = "FILE", conflicts_with = "rules_only")]
         ner_model: Option<PathBuf>,
+        /// The rules alone, without the trained tagger.
+        #[arg(long)]
+        rules_only: bool,
     },
     /// Word segmentation against a CoNLL-U file whose multi-syllable FORMs contain spaces.
     Segment {
@@ -144,7 +147,7 @@ struct Common {
     /// always kept whole.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
-    /// Experimental: an entity tagger trained by `vita-train ner`, added to the rules.
+    /// An entity tagger trained by `vita-train ner`, instead of the embedded one.
     #[arg(long, value_name = "FILE")]
     ner_model: Option<PathBuf>,
 }
@@ -380,7 +383,7 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
     Ok(summary)
 }
 
-/// Adds the experimental entity tagger read from `path`, if given.
+/// Uses the entity tagger read from `path`, if given, instead of the embedded one.
 fn with_tagger(p: Pipeline, path: Option<&std::path::Path>) -> Result<Pipeline> {
     let Some(path) = path else { return Ok(p) };
     let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
@@ -389,11 +392,16 @@ fn with_tagger(p: Pipeline, path: Option<&std::path::Path>) -> Result<Pipeline> 
 
 fn eval(what: EvalCommand) -> Result<RunSummary> {
     match what {
-        EvalCommand::Ner { gold, ner_model } => {
+        EvalCommand::Ner { gold, ner_model, rules_only } => {
             let text =
                 std::fs::read_to_string(&gold).with_context(|| format!("{}", gold.display()))?;
             let sents = vita::eval::read_marked(&gold.display().to_string(), &text)?;
-            let p = with_tagger(Pipeline::new(), ner_model.as_deref())?;
+            let mut p = with_tagger(Pipeline::new(), ner_model.as_deref())?;
+            if rules_only {
+                p = p.with_entities(vita::ner::EntityRecognizer::rules_only(
+                    vita::ner::Knowledge::embedded(),
+                ));
+            }
             let scores = vita::eval::score_entities(&p, &sents);
             println!("{}: {} sentences", gold.display(), sents.len());
             println!(

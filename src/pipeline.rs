@@ -108,9 +108,16 @@ impl Pipeline {
         self
     }
 
-    /// Adds a trained entity tagger to the rules (experimental; see [`crate::ner::Tagger`]).
+    /// Uses `tagger` (trained by `vita-train ner`) instead of the embedded entity tagger.
     pub fn with_entity_tagger(mut self, tagger: crate::ner::Tagger) -> Pipeline {
         self.entities = self.entities.with_tagger(tagger);
+        self
+    }
+
+    /// Replaces the entity recognizer (for example with
+    /// [`EntityRecognizer::rules_only`](crate::ner::EntityRecognizer::rules_only)).
+    pub fn with_entities(mut self, entities: EntityRecognizer) -> Pipeline {
+        self.entities = entities;
         self
     }
 

@@ -607,6 +607,7 @@ fn build_entities(a: &Args) -> Result<(), String> {
         ("organizations.txt", "ORG"),
         ("products.txt", "MISC"),
         ("places.txt", "LOC*"),
+        ("terms.txt", "TERM"),
     ] {
         for line in read_lines(&PathBuf::from("data/ner").join(file))? {
             if !line.trim().is_empty() && !line.starts_with('#') {
@@ -667,6 +668,68 @@ fn build_entities(a: &Args) -> Result<(), String> {
     )
 }
 
+/// The silver entities of a document, with one label per name: a capitalised name the rules
+/// labelled once (after a title, a trigger) has that label wherever else the document writes
+/// it alone (`Tổng thống Richard Nixon ... Nixon`), where the rules found it but could not
+/// label it. The tagger then learns names from more than their triggers.
+fn consistent(
+    doc: &vita::Document,
+    mut found: Vec<vita::Entity>,
+    rules: &vita::ner::EntityRecognizer,
+) -> Vec<vita::Entity> {
+    let key = |words: std::ops::Range<usize>| -> String {
+        let toks = &doc.tokens()
+            [doc.words()[words.start].tokens.start..doc.words()[words.end - 1].tokens.end];
+        toks.iter().map(|t| doc.norm(t)).collect::<Vec<_>>().join(" ")
+    };
+    let mut labels: FxHashMap<String, Option<vita::EntityLabel>> = FxHashMap::default();
+    // A Wikipedia article on a person begins with the name and the years
+    // (`Richard Milhous Nixon (9 tháng 1 năm 1913 – 22 tháng 4 năm 1994) là ...`,
+    // `X (sinh ngày ...)`): a person the rules rarely know, which is what the tagger lacks.
+    let words = doc.words();
+    let run = words
+        .iter()
+        .take_while(|w| {
+            let toks = &doc.tokens()[w.tokens.clone()];
+            toks.iter().all(|t| t.kind.is_wordlike())
+                && toks.iter().all(|t| t.case & vita::token::case::FIRST_UPPER != 0)
+        })
+        .count();
+    let open = words.get(run).is_some_and(|w| doc.slice(w.span) == "(");
+    let born = words.iter().skip(run + 1).take(8).any(|w| {
+        let text = doc.slice(w.span);
+        text == "sinh" || (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if (2..=4).contains(&run) && open && born {
+        labels.insert(key(0..run), Some(vita::EntityLabel::Per));
+        labels.insert(key(run - 1..run), Some(vita::EntityLabel::Per));
+    }
+    for e in &found {
+        let mut note = |k: String| {
+            let l = labels.entry(k).or_insert(Some(e.label));
+            if *l != Some(e.label) {
+                *l = None;
+            }
+        };
+        note(key(e.words.clone()));
+        // The last word of a person's name is the name too (`Nixon`).
+        if e.label == vita::EntityLabel::Per && e.words.len() > 1 {
+            note(key(e.words.end - 1..e.words.end));
+        }
+    }
+    for words in rules.candidates(doc) {
+        if let Some(Some(label)) = labels.get(&key(words.clone())) {
+            let span = vita::Span::new(
+                doc.words()[words.start].span.start,
+                doc.words()[words.end - 1].span.end,
+            );
+            found.push(vita::Entity { span, words, label: *label });
+        }
+    }
+    found.sort_by_key(|e| e.words.start);
+    found
+}
+
 /// The entity tagger, trained on silver data: Wikipedia text labelled by the rules with all
 /// their knowledge, while the tagger's "known name" feature sees only 70% of the names (a
 /// fixed hash of the name decides), so that it learns from context.
@@ -687,13 +750,35 @@ fn train_ner(a: &Args) -> Result<(), String> {
     let full = EntityRecognizer::rules_only(Knowledge::embedded());
     let partial = EntityRecognizer::rules_only(reduced);
     let p = Pipeline::new().with_layers(Layers::WORDS);
+    let texts = raw_texts(&a.data)?;
+    // Words written with a capital inside a sentence less often than without one (`Tết` is
+    // `tết` more often): learned as not names.
+    let mut case: FxHashMap<String, (u32, u32)> = FxHashMap::default();
+    for text in &texts {
+        let doc = p.annotate(text);
+        for (_, sw) in doc.words_by_sentence() {
+            for w in sw.iter().skip(1) {
+                let toks = &doc.tokens()[w.tokens.clone()];
+                if !toks.iter().all(|t| t.kind.is_wordlike()) {
+                    continue;
+                }
+                let key: Vec<&str> = toks.iter().map(|t| doc.norm(t)).collect();
+                let c = case.entry(key.join(" ")).or_default();
+                if toks[0].case & vita::token::case::FIRST_UPPER != 0 {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    let common = |k: &str| case.get(k).is_some_and(|&(upper, lower)| lower >= 2 * upper.max(1));
     let mut data = Vec::new();
     let mut rng = Rng(a.seed.max(1));
-    for text in raw_texts(&a.data)? {
-        let t = text.as_str();
-        let doc = p.annotate(t);
-        let silver = full.recognize(&doc);
-        for (feats, tags) in partial.training_sentences(&doc, &silver) {
+    for text in &texts {
+        let doc = p.annotate(text);
+        let silver = consistent(&doc, full.recognize(&doc), &full);
+        for (feats, tags) in partial.training_sentences(&doc, &silver, &common) {
             // Every sentence with an entity, one in five of the others.
             if tags.iter().any(|&t| t != 0 && t != vita::ner::UNCERTAIN) || rng.unit() < 0.2 {
                 data.push((feats, tags));
@@ -757,7 +842,7 @@ fn train_ner(a: &Args) -> Result<(), String> {
         w.iter().zip(&u).map(|(&wv, &uv)| (f64::from(wv) - uv / c) as f32).collect();
     let tagger = Tagger { weights };
     let bytes = tagger.to_bytes();
-    let out = a.out_or("target/ner-tagger.bin");
+    let out = a.out_or("src/data/ner-tagger.bin");
     std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("wrote {} ({:.1} MB)", out.display(), bytes.len() as f64 / 1e6);
     Ok(())
