@@ -876,7 +876,6 @@ impl EntityRecognizer {
         lower: bool,
     ) -> Option<(usize, &[EntityLabel])> {
         let k = self.knowledge;
-        let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
         // Most words are not the start of a known name: without a capital (in normal text),
         // only the few names written with a lower-case start can begin here.
         if !caps
@@ -887,6 +886,7 @@ impl EntityRecognizer {
         {
             return None;
         }
+        let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
         let mut best = None;
         for n in 1..=MAX_NAME_WORDS.min(ws.len() - i) {
             let key = joined(ws, i, n);
