@@ -324,8 +324,9 @@ pub struct Knowledge {
     prefixes: FxHashSet<String>,
     /// Known places that also count in lower-case text (countries, provinces).
     well_known: FxHashSet<String>,
-    /// First syllables of the names written with a lower-case start (`châu Âu`, `iPhone`).
-    lower_starts: FxHashSet<String>,
+    /// Key hashes of the first syllables of the names written with a lower-case start
+    /// (`châu Âu`, `iPhone`).
+    lower_starts: FxHashSet<u64>,
     surnames: FxHashSet<String>,
     middles: FxHashSet<String>,
     given: FxHashSet<String>,
@@ -380,7 +381,7 @@ impl Knowledge {
                 _ => continue,
             };
             if !name.chars().next().is_some_and(is_upper) {
-                k.lower_starts.insert(key.split(' ').next().unwrap_or("").to_string());
+                k.lower_starts.insert(crate::token::key_hash(key.split(' ').next().unwrap_or("")));
             }
             let mask = name
                 .split_whitespace()
@@ -482,8 +483,8 @@ struct W<'a> {
     may_trigger: bool,
     /// Number of syllables.
     syllables: usize,
-    /// Key of the first syllable.
-    first: &'a str,
+    /// Key hash of the first syllable.
+    first_hash: u64,
     /// First letter upper case.
     cap: bool,
     /// Made of Vietnamese syllables only.
@@ -538,16 +539,15 @@ fn sentence_words<'a>(
             let toks = &doc.tokens()[w.tokens.clone()];
             let text = doc.slice(w.span);
             let key = &buf[r.clone()];
-            let first = key.find(' ').map_or(key, |i| &key[..i]);
             W {
                 key,
                 buf,
                 ks: r.start,
                 ke: r.end,
                 text,
-                first,
                 // The first token's key is the first syllable; its hash is already known.
                 may_trigger: TRIGGER_STARTS.contains(&toks[0].hash),
+                first_hash: toks[0].hash,
                 syllables: w.tokens.len(),
                 cap: !caps && toks[0].case & crate::token::case::FIRST_UPPER != 0,
                 vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
@@ -878,12 +878,7 @@ impl EntityRecognizer {
         let k = self.knowledge;
         // Most words are not the start of a known name: without a capital (in normal text),
         // only the few names written with a lower-case start can begin here.
-        if !caps
-            && !lower
-            && !ws[i].cap
-            && !ws[i].text.chars().next().is_some_and(is_upper)
-            && !k.lower_starts.contains(ws[i].first)
-        {
+        if !caps && !lower && !ws[i].cap && !k.lower_starts.contains(&ws[i].first_hash) {
             return None;
         }
         let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
