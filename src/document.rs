@@ -112,6 +112,11 @@ impl Document {
     pub fn norm(&self, token: &Token) -> &str {
         self.norms.get(token.norm()).unwrap_or("")
     }
+
+    /// The buffer the tokens' keys are slices of.
+    pub(crate) fn norms(&self) -> &str {
+        &self.norms
+    }
     /// The words of each sentence, with the index of the first: `(first word, words)`.
     pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {
         self.words_of_sentences(0..self.sentences.len())

@@ -65,6 +65,15 @@ impl<'a> OffsetCursor<'a> {
     }
 }
 
+impl OffsetCursor<'_> {
+    /// Moves the cursor to byte `b`, which is `chars` code points into the text (the caller
+    /// counted them).
+    fn set(&mut self, b: usize, chars: usize) {
+        self.byte = b;
+        self.chars = chars;
+    }
+}
+
 /// Where a record is written: a byte buffer, or a [`Rope`], which takes the long pieces that
 /// threads write in parallel without copying them.
 pub trait Out {
@@ -258,8 +267,13 @@ fn group_len() -> usize {
 
 /// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
 /// copied as they are; the rest go through serde_json.
+/// Whether `s` is written in JSON as it is.
+fn plain(s: &str) -> bool {
+    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
 fn string(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if plain(s) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -273,12 +287,60 @@ fn num(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
+/// Appends `src[at..at + len]`. A short piece is copied as a fixed 16-byte block, then cut
+/// back, when `src` has the bytes: a copy of a known size is a few instructions, one of a
+/// variable size a call to `memcpy`.
+#[inline]
+fn push_piece(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+    let old = out.len();
+    if len <= 16
+        && let Some(block) = src.get(at..at + 16)
+    {
+        out.extend_from_slice(block);
+        out.truncate(old + len);
+    } else {
+        out.extend_from_slice(&src[at..at + len]);
+    }
+}
+
 /// Writes `{"start":S,"end":E` (the caller closes the object).
 fn span_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
     out.extend_from_slice(b"{\"start\":");
     num(out, at.at(sp.start));
     out.extend_from_slice(b",\"end\":");
     num(out, at.at(sp.end));
+}
+
+/// Writes `{"start":S,"end":E,"text":"..."` for a span and its text (the caller closes the
+/// object). The text is read once: for its code points (the end offset) and for whether it
+/// needs escaping.
+fn span_text_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
+    let s = &at.text[sp.start..sp.end];
+    let (mut chars, mut plain) = (0usize, true);
+    for &b in s.as_bytes() {
+        chars += usize::from((b as i8) >= -0x40);
+        plain &= b >= 0x20 && b != b'"' && b != b'\\';
+    }
+    let start = at.at(sp.start);
+    let end = if at.mode == Offsets::Byte {
+        sp.end
+    } else {
+        at.set(sp.end, start + chars);
+        start + chars
+    };
+    out.reserve(s.len() + 48);
+    out.extend_from_slice(b"{\"start\":");
+    num(out, start);
+    out.extend_from_slice(b",\"end\":");
+    num(out, end);
+    out.extend_from_slice(b",\"text\":");
+    if plain {
+        out.push(b'"');
+        push_piece(out, at.text.as_bytes(), sp.start, s.len());
+        out.push(b'"');
+    } else {
+        string(out, s);
+    }
 }
 
 /// Items per piece of an array written in parallel.
@@ -440,11 +502,16 @@ pub fn write_record(
             doc.tokens(),
             |t| t.span,
             |out, at, t| {
-                span_fields(out, at, t.span);
-                out.extend_from_slice(b",\"text\":");
-                string(out, &text[t.span]);
+                span_text_fields(out, at, t.span);
                 out.extend_from_slice(b",\"norm\":");
-                string(out, doc.norm(t));
+                let norm = t.norm();
+                if norm.len() <= 16 && plain(doc.norm(t)) {
+                    out.push(b'"');
+                    push_piece(out, doc.norms().as_bytes(), norm.start, norm.len());
+                    out.push(b'"');
+                } else {
+                    string(out, doc.norm(t));
+                }
                 out.extend_from_slice(b",\"kind\":\"");
                 out.extend_from_slice(t.kind.as_str().as_bytes());
                 out.extend_from_slice(b"\"}");
@@ -460,9 +527,7 @@ pub fn write_record(
             doc.words(),
             |w| w.span,
             |out, at, w| {
-                span_fields(out, at, w.span);
-                out.extend_from_slice(b",\"text\":");
-                string(out, &text[w.span]);
+                span_text_fields(out, at, w.span);
                 out.extend_from_slice(b",\"tokens\":[");
                 num(out, w.tokens.start);
                 out.push(b',');
