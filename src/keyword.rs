@@ -282,6 +282,7 @@ impl DocPhrases {
             Vec::with_capacity(out.sentences);
         // key hash -> (count, first sentence, acronym)
         let mut stats: FxHashMap<u64, (u32, u32, bool)> = FxHashMap::default();
+        let mut norm = String::new();
         let mut wi = 0;
         for (si, s) in doc.sentences().iter().enumerate() {
             let caps = crate::word::model::is_caps_sentence(&doc.tokens()[s.tokens.clone()]);
@@ -305,7 +306,9 @@ impl DocPhrases {
                 let (kh, short) = if toks.len() == 1 {
                     (toks[0].hash, doc.norm(&toks[0]).chars().nth(1).is_none())
                 } else {
-                    (key_hash(&doc.word_norm(w)), false)
+                    norm.clear();
+                    push_key(&mut norm, w, false);
+                    (key_hash(&norm), false)
                 };
                 if short || (!acronym && stopwords.contains_hash(kh)) {
                     keys.push(None);
@@ -494,13 +497,18 @@ impl DocPhrases {
     }
 }
 
-/// Whether phrase key `hay` holds the words of phrase key `needle` in a row.
+/// Whether phrase key `hay` holds the words of phrase key `needle` in a row. Keys are short:
+/// a plain scan beats setting up a substring searcher. A match of `needle`'s bytes starts at
+/// a char boundary (UTF-8 is self-synchronising), and [`SEP`] is one byte.
 fn contains_words(hay: &str, needle: &str) -> bool {
-    hay.match_indices(needle).any(|(i, _)| {
-        let before = hay[..i].chars().next_back().is_none_or(|c| c == SEP);
-        let after = hay[i + needle.len()..].chars().next().is_none_or(|c| c == SEP);
-        before && after
-    })
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let sep = SEP as u8;
+    n.len() <= h.len()
+        && (0..=h.len() - n.len()).any(|i| {
+            h[i..].starts_with(n)
+                && (i == 0 || h[i - 1] == sep)
+                && h.get(i + n.len()).is_none_or(|&b| b == sep)
+        })
 }
 
 /// IDF given to acronyms, whose lower-case key (`ai`) would be looked up as another word:
