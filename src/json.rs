@@ -415,7 +415,8 @@ fn array<T: Sync>(
                 .zip(starts)
                 .enumerate()
                 .map(|(n, (chunk, cursor))| {
-                    let mut buf = Vec::with_capacity(chunk.len() * 64);
+                    // About what a token takes (a word takes less): no second allocation.
+                    let mut buf = Vec::with_capacity(chunk.len() * 96);
                     write(&mut buf, (g * group + n) * PIECE_ITEMS, chunk, &mut cursor.clone());
                     buf
                 })

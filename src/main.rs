@@ -515,12 +515,16 @@ fn read_options(common: &Common) -> ReadOptions {
 fn output(common: &Common) -> Result<Box<dyn Write + Send>> {
     Ok(match &common.output {
         Some(p) => Box::new(io::BufWriter::with_capacity(
-            1 << 20,
+            OUTPUT_BUF,
             std::fs::File::create(p).with_context(|| format!("{}", p.display()))?,
         )),
-        None => Box::new(io::BufWriter::with_capacity(1 << 20, unbuffered_stdout())),
+        None => Box::new(io::BufWriter::with_capacity(OUTPUT_BUF, unbuffered_stdout())),
     })
 }
+
+/// The output buffer: small records are gathered, and the large pieces of a streamed record
+/// (larger than this) go to the file without being copied into it.
+const OUTPUT_BUF: usize = 64 << 10;
 
 /// Standard output without the standard library's line buffering, which looks for the last
 /// line break of every write: a scan of the whole output, about 4% of `annotate`'s
