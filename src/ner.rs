@@ -327,6 +327,9 @@ pub struct Knowledge {
     /// Key hashes of the first syllables of the names written with a lower-case start
     /// (`châu Âu`, `iPhone`).
     lower_starts: FxHashSet<u64>,
+    /// Bit `h >> 58` set for each hash `h` of `lower_starts`: most words are ruled out
+    /// without a set lookup.
+    lower_start_bits: u64,
     surnames: FxHashSet<String>,
     middles: FxHashSet<String>,
     given: FxHashSet<String>,
@@ -381,7 +384,9 @@ impl Knowledge {
                 _ => continue,
             };
             if !name.chars().next().is_some_and(is_upper) {
-                k.lower_starts.insert(crate::token::key_hash(key.split(' ').next().unwrap_or("")));
+                let h = crate::token::key_hash(key.split(' ').next().unwrap_or(""));
+                k.lower_starts.insert(h);
+                k.lower_start_bits |= 1 << (h >> 58);
             }
             let mask = name
                 .split_whitespace()
@@ -615,7 +620,7 @@ impl EntityRecognizer {
             {
                 // The label is the one the first word begins (B-); the tag after it is decided
                 // with it, so the tagger is asked about the first word only.
-                f.2 = tagger.begins(&self.features(&ws, caps, lower, f.0..f.0 + 1)[0]);
+                self.each_features(&ws, caps, lower, f.0..f.0 + 1, |x| f.2 = tagger.begins(&x));
             }
         }
         for (a, b, label) in found {
@@ -878,7 +883,9 @@ impl EntityRecognizer {
         let k = self.knowledge;
         // Most words are not the start of a known name: without a capital (in normal text),
         // only the few names written with a lower-case start can begin here.
-        if !caps && !lower && !ws[i].cap && !k.lower_starts.contains(&ws[i].first_hash) {
+        let lower_start =
+            |h: u64| k.lower_start_bits & (1 << (h >> 58)) != 0 && k.lower_starts.contains(&h);
+        if !caps && !lower && !ws[i].cap && !lower_start(ws[i].first_hash) {
             return None;
         }
         let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
@@ -1243,6 +1250,21 @@ impl EntityRecognizer {
         lower: bool,
         range: std::ops::Range<usize>,
     ) -> Vec<WordFeatures> {
+        let mut out = Vec::with_capacity(range.len());
+        self.each_features(ws, caps, lower, range, |f| out.push(f));
+        out
+    }
+
+    /// [`EntityRecognizer::features`] handed to `each` one word at a time, without allocating
+    /// for a short range (the tagger asks about one word).
+    fn each_features(
+        &self,
+        ws: &[W],
+        caps: bool,
+        lower: bool,
+        range: std::ops::Range<usize>,
+        mut each: impl FnMut(WordFeatures),
+    ) {
         let shape = |w: &W| -> &'static str {
             match (w.letters, w.vietnamese, w.cap, w.text.chars().any(char::is_lowercase)) {
                 (false, _, _, _) => "other",
@@ -1257,7 +1279,14 @@ impl EntityRecognizer {
         // Known-name tags from the knowledge (B-/I- with the first label), for the words from
         // the one before the range.
         let from = range.start.saturating_sub(1);
-        let mut known = vec!["-"; range.end - from];
+        let mut short = ["-"; 4];
+        let mut long = Vec::new();
+        let known: &mut [&str] = if range.end - from <= short.len() {
+            &mut short[..range.end - from]
+        } else {
+            long.resize(range.end - from, "-");
+            &mut long
+        };
         let mut i = from;
         while i < range.end.min(ws.len()) {
             if let Some((end, labels)) = self.known(ws, i, caps, lower) {
@@ -1293,8 +1322,8 @@ impl EntityRecognizer {
             if j < 0 || j as usize >= ws.len() { "<s>" } else { ws[j as usize].key }
         };
         let first = ws.iter().position(|w| w.letters).unwrap_or(0);
-        range
-            .map(|j| {
+        for j in range {
+            each({
                 let w = &ws[j];
                 let ji = j as isize;
                 let sh = shape(w);
@@ -1342,8 +1371,8 @@ impl EntityRecognizer {
                     fhash(&["suf", suffix]),
                     fhash(&["w-1t", key(ji - 1), t1]),
                 ]
-            })
-            .collect()
+            });
+        }
     }
 
     /// Training data for the tagger: per sentence of `doc`, the features of each word and the
