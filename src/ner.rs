@@ -613,15 +613,14 @@ impl EntityRecognizer {
         // The trained tagger labels the capitalised names the rules found but could not
         // label (`ở Florida`); it may also say they are not names (`dịp Tết`), or not be sure.
         // Only those words are tagged.
-        if let Some(tagger) = self.tagger() {
-            for f in found
-                .iter_mut()
-                .filter(|f| f.2.is_none() && open_name(&ws, f.0, f.1, self.knowledge))
-            {
-                // The label is the one the first word begins (B-); the tag after it is decided
-                // with it, so the tagger is asked about the first word only.
-                self.each_features(&ws, caps, lower, f.0..f.0 + 1, |x| f.2 = tagger.begins(&x));
-            }
+        // The tagger is only loaded once a name needs it (a short text starts faster).
+        for f in
+            found.iter_mut().filter(|f| f.2.is_none() && open_name(&ws, f.0, f.1, self.knowledge))
+        {
+            let Some(tagger) = self.tagger() else { break };
+            // The label is the one the first word begins (B-); the tag after it is decided
+            // with it, so the tagger is asked about the first word only.
+            self.each_features(&ws, caps, lower, f.0..f.0 + 1, |x| f.2 = tagger.begins(&x));
         }
         for (a, b, label) in found {
             if let Some(label) = label {
