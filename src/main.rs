@@ -221,6 +221,10 @@ fn run(cli: Cli) -> Result<RunSummary> {
         Command::Annotate { common, layers } => {
             let layers = layers.unwrap_or_default();
             let pipeline = pipeline(common.dict.as_deref())?.with_layers(layers);
+            // With several threads, the resources are parsed beside the reading of the input.
+            if common.threads != 1 && input_size(&common.paths).is_some_and(|n| n >= 1 << 20) {
+                std::thread::spawn(move || vita::pipeline::warm_up(layers));
+            }
             let offsets = common.offsets();
             drive_with(&common, |doc| {
                 let d = pipeline.annotate(doc.text.as_str());

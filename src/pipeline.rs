@@ -363,6 +363,20 @@ fn tokenize_pieces(
     }
 }
 
+/// Parses now the embedded resources that `layers` read and that are otherwise parsed when
+/// first needed (entity knowledge and tagger, keyword tables). Run on another thread while
+/// the input is read, it spares the threads of a parallel annotation from waiting for them.
+pub fn warm_up(layers: Layers) {
+    if layers.entities {
+        crate::ner::Knowledge::embedded();
+        crate::ner::Tagger::embedded();
+    }
+    if layers.keywords {
+        crate::keyword::Stopwords::embedded();
+        crate::keyword::Background::embedded();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
