@@ -612,8 +612,8 @@ impl EntityRecognizer {
         let mut found = self.rules(&ws, sw, caps, lower);
         // The trained tagger labels the capitalised names the rules found but could not
         // label (`ở Florida`); it may also say they are not names (`dịp Tết`), or not be sure.
-        // Only those words are tagged.
-        // The tagger is only loaded once a name needs it (a short text starts faster).
+        // Only those words are tagged, and the tagger is loaded once a name first needs it
+        // (a short text starts faster).
         for f in
             found.iter_mut().filter(|f| f.2.is_none() && open_name(&ws, f.0, f.1, self.knowledge))
         {
