@@ -7,7 +7,7 @@ use crate::sentence;
 use crate::span::Span;
 use crate::token;
 use crate::token::Token;
-use crate::word::{Segmenter, TokenSegmenter, WordSegmenter};
+use crate::word::{EmbeddedSegmenter, TokenSegmenter, WordSegmenter};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -90,9 +90,10 @@ impl std::fmt::Debug for Pipeline {
 impl Pipeline {
     /// The default pipeline with every layer and the embedded models.
     pub fn new() -> Pipeline {
-        let segmenter: Box<dyn WordSegmenter> = match Segmenter::embedded() {
-            Some(s) => Box::new(s),
-            None => Box::new(TokenSegmenter),
+        let segmenter: Box<dyn WordSegmenter> = if EmbeddedSegmenter::available() {
+            Box::new(EmbeddedSegmenter)
+        } else {
+            Box::new(TokenSegmenter)
         };
         Pipeline {
             segmenter,
@@ -364,9 +365,12 @@ fn tokenize_pieces(
 }
 
 /// Parses now the embedded resources that `layers` read and that are otherwise parsed when
-/// first needed (entity knowledge and tagger, keyword tables). Run on another thread while
+/// first needed (the segmenter model, entity knowledge and tagger, keyword tables). Run on another thread while
 /// the input is read, it spares the threads of a parallel annotation from waiting for them.
 pub fn warm_up(layers: Layers) {
+    if layers.words || layers.entities || layers.keywords {
+        crate::word::Segmenter::embedded();
+    }
     if layers.entities {
         crate::ner::Knowledge::embedded();
         crate::ner::Tagger::embedded();

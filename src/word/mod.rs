@@ -11,7 +11,7 @@ use std::ops::Range;
 
 pub mod model;
 mod segmenter;
-pub use segmenter::{Segmenter, UserDict};
+pub use segmenter::{EmbeddedSegmenter, Segmenter, UserDict};
 
 /// Decides which gaps of a sentence join two tokens into one word.
 pub trait WordSegmenter: Send + Sync {

@@ -120,6 +120,29 @@ impl UserDict {
     }
 }
 
+/// The embedded segmenter, parsed when it first segments: what [`crate::Pipeline::new`]
+/// uses, so that commands and layers without words never parse it, and a parallel
+/// annotation can parse it while the input is read (see [`crate::pipeline::warm_up`]). It
+/// joins nothing in a build without a model.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmbeddedSegmenter;
+
+impl EmbeddedSegmenter {
+    /// Whether the build has a model (known without parsing it).
+    pub fn available() -> bool {
+        !EMBEDDED.is_empty()
+    }
+}
+
+impl WordSegmenter for EmbeddedSegmenter {
+    fn join(&self, doc: &Document, sentence: Range<usize>, gaps: &mut [bool]) {
+        static SEGMENTER: LazyLock<Option<Segmenter>> = LazyLock::new(Segmenter::embedded);
+        if let Some(s) = &*SEGMENTER {
+            s.join(doc, sentence, gaps);
+        }
+    }
+}
+
 /// The trained segmenter.
 #[derive(Clone, Debug)]
 pub struct Segmenter {
