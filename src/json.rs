@@ -63,9 +63,7 @@ impl<'a> OffsetCursor<'a> {
         self.byte = b;
         self.chars
     }
-}
 
-impl OffsetCursor<'_> {
     /// Moves the cursor to byte `b`, which is `chars` code points into the text (the caller
     /// counted them).
     fn set(&mut self, b: usize, chars: usize) {
@@ -269,13 +267,13 @@ fn group_len() -> usize {
     4 * rayon::current_num_threads()
 }
 
-/// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
-/// copied as they are; the rest go through serde_json.
 /// Whether `s` is written in JSON as it is.
 fn plain(s: &str) -> bool {
     s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
+/// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
+/// copied as they are; the rest go through serde_json.
 fn string(out: &mut Vec<u8>, s: &str) {
     if plain(s) {
         out.reserve(s.len() + 2);
@@ -293,7 +291,7 @@ fn num(out: &mut Vec<u8>, n: usize) {
 
 /// Appends `x` with four decimals, as `{:.4}` does (ties to even), without the formatter's
 /// exact algorithm, which is slow (it was 2% of `annotate` over many small documents).
-pub(crate) fn fixed4(out: &mut Vec<u8>, x: f32) {
+fn fixed4(out: &mut Vec<u8>, x: f32) {
     // Exact: a float's 24 bits times 10,000's 14 fit in a double.
     let scaled = f64::from(x) * 10_000.0;
     if !(x.is_sign_positive() && scaled < 1e15) {
@@ -312,11 +310,13 @@ pub(crate) fn fixed4(out: &mut Vec<u8>, x: f32) {
     ]);
 }
 
-/// Appends `src[at..at + len]`. A short piece is copied as a fixed 16-byte block, then cut
-/// back, when `src` has the bytes: a copy of a known size is a few instructions, one of a
-/// variable size a call to `memcpy`.
-#[inline]
-fn push_piece(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+/// Appends `src[at..at + len]`, which needs no escaping, as a JSON string. A short piece is
+/// copied as a fixed 16-byte block, then cut back, when `src` has the bytes: a copy of a
+/// known size is a few instructions, one of a variable size a call to `memcpy`. Always inlined:
+/// called once per token and word (callgrind: 25 M instructions fewer than a plain `#[inline]`).
+#[inline(always)]
+fn plain_string_at(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+    out.push(b'"');
     let old = out.len();
     if len <= 16
         && let Some(block) = src.get(at..at + 16)
@@ -326,6 +326,7 @@ fn push_piece(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
     } else {
         out.extend_from_slice(&src[at..at + len]);
     }
+    out.push(b'"');
 }
 
 /// Writes `{"start":S,"end":E` (the caller closes the object).
@@ -360,9 +361,7 @@ fn span_text_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
     num(out, end);
     out.extend_from_slice(b",\"text\":");
     if plain {
-        out.push(b'"');
-        push_piece(out, at.text.as_bytes(), sp.start, s.len());
-        out.push(b'"');
+        plain_string_at(out, at.text.as_bytes(), sp.start, s.len());
     } else {
         string(out, s);
     }
@@ -530,13 +529,11 @@ pub fn write_record(
             |out, at, t| {
                 span_text_fields(out, at, t.span);
                 out.extend_from_slice(b",\"norm\":");
-                let norm = t.norm();
-                if norm.len() <= 16 && plain(doc.norm(t)) {
-                    out.push(b'"');
-                    push_piece(out, doc.norms().as_bytes(), norm.start, norm.len());
-                    out.push(b'"');
+                let norm = doc.norm(t);
+                if plain(norm) {
+                    plain_string_at(out, doc.norms().as_bytes(), t.norm().start, norm.len());
                 } else {
-                    string(out, doc.norm(t));
+                    string(out, norm);
                 }
                 out.extend_from_slice(b",\"kind\":\"");
                 out.extend_from_slice(t.kind.as_str().as_bytes());
@@ -588,6 +585,8 @@ pub fn write_record(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn fixed4_writes_what_the_formatter_writes() {
         let mut values: Vec<f32> =
@@ -605,12 +604,10 @@ mod tests {
         }
         for v in values {
             let mut out = Vec::new();
-            super::fixed4(&mut out, v);
+            fixed4(&mut out, v);
             assert_eq!(String::from_utf8(out).unwrap(), format!("{v:.4}"), "{v:e}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn cursor_counts_code_points() {

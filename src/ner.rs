@@ -562,6 +562,32 @@ fn sentence_words<'a>(
         .collect()
 }
 
+/// One sentence as the recognizer reads it.
+#[derive(Clone, Copy)]
+struct SentenceView<'s, 'a> {
+    /// Index of its first word in the document.
+    start: usize,
+    sw: &'s [Word],
+    ws: &'s [W<'a>],
+    /// An all-caps heading; no capital at all.
+    caps: bool,
+    lower: bool,
+}
+
+/// Calls `f` with each non-empty sentence of `run`, read by [`sentence_words`].
+fn each_sentence(doc: &Document, run: std::ops::Range<usize>, mut f: impl FnMut(SentenceView)) {
+    let mut keys = String::new();
+    for (start, sw) in doc.words_of_sentences(run) {
+        if sw.is_empty() {
+            continue;
+        }
+        let (caps, lower) = sentence_case(doc, sw);
+        keys.clear();
+        let ws = sentence_words(doc, sw, caps, &mut keys);
+        f(SentenceView { start, sw, ws: &ws, caps, lower });
+    }
+}
+
 /// The key of the `n` words from `i`: a slice of the sentence's key buffer.
 fn joined<'a>(ws: &[W<'a>], i: usize, n: usize) -> &'a str {
     &ws[i].buf[ws[i].ks..ws[i + n - 1].ke]
@@ -577,11 +603,7 @@ impl EntityRecognizer {
     /// runs can be recognized in parallel and put together).
     pub fn recognize_sentences(&self, doc: &Document, run: std::ops::Range<usize>) -> Vec<Entity> {
         let mut out = Vec::new();
-        for (start, sw) in doc.words_of_sentences(run) {
-            if !sw.is_empty() {
-                self.sentence(doc, start, sw, &mut out);
-            }
-        }
+        each_sentence(doc, run, |s| self.sentence(&s, &mut out));
         out
     }
 
@@ -589,38 +611,30 @@ impl EntityRecognizer {
     /// no labelled neighbour in a list), as word ranges: what the tagger decides on.
     pub fn candidates(&self, doc: &Document) -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
-        for (start, sw) in doc.words_by_sentence() {
-            if sw.is_empty() {
-                continue;
-            }
-            let (caps, lower) = sentence_case(doc, sw);
-            let mut keys = String::new();
-            let ws = sentence_words(doc, sw, caps, &mut keys);
-            for (a, b, label) in self.rules(&ws, sw, caps, lower) {
-                if label.is_none() && open_name(&ws, a, b, self.knowledge) {
-                    out.push(start + a..start + b);
+        each_sentence(doc, 0..doc.sentences().len(), |s| {
+            for (a, b, label) in self.rules(s.ws, s.sw, s.caps, s.lower) {
+                if label.is_none() && open_name(s.ws, a, b, self.knowledge) {
+                    out.push(s.start + a..s.start + b);
                 }
             }
-        }
+        });
         out
     }
 
-    fn sentence(&self, doc: &Document, offset: usize, sw: &[Word], out: &mut Vec<Entity>) {
-        let (caps, lower) = sentence_case(doc, sw);
-        let mut keys = String::new();
-        let ws = sentence_words(doc, sw, caps, &mut keys);
-        let mut found = self.rules(&ws, sw, caps, lower);
+    fn sentence(&self, s: &SentenceView, out: &mut Vec<Entity>) {
+        let SentenceView { start: offset, sw, ws, caps, lower } = *s;
+        let mut found = self.rules(ws, sw, caps, lower);
         // The trained tagger labels the capitalised names the rules found but could not
         // label (`ở Florida`); it may also say they are not names (`dịp Tết`), or not be sure.
         // Only those words are tagged, and the tagger is loaded once a name first needs it
         // (a short text starts faster).
         for f in
-            found.iter_mut().filter(|f| f.2.is_none() && open_name(&ws, f.0, f.1, self.knowledge))
+            found.iter_mut().filter(|f| f.2.is_none() && open_name(ws, f.0, f.1, self.knowledge))
         {
             let Some(tagger) = self.tagger() else { break };
             // The label is the one the first word begins (B-); the tag after it is decided
             // with it, so the tagger is asked about the first word only.
-            self.each_features(&ws, caps, lower, f.0..f.0 + 1, |x| f.2 = tagger.begins(&x));
+            self.each_features(ws, caps, lower, f.0..f.0 + 1, |x| f.2 = tagger.begins(&x));
         }
         for (a, b, label) in found {
             if let Some(label) = label {
@@ -1391,14 +1405,9 @@ impl EntityRecognizer {
         common: &dyn Fn(&str) -> bool,
     ) -> Vec<(Vec<WordFeatures>, Vec<u8>)> {
         let mut out = Vec::new();
-        for (start, sw) in doc.words_by_sentence() {
-            if sw.is_empty() {
-                continue;
-            }
+        each_sentence(doc, 0..doc.sentences().len(), |s| {
+            let SentenceView { start, sw, ws, caps, lower } = s;
             let wi = start + sw.len();
-            let (caps, lower) = sentence_case(doc, sw);
-            let mut keys = String::new();
-            let ws = sentence_words(doc, sw, caps, &mut keys);
             let mut tags = vec![0u8; ws.len()];
             for e in labels.iter().filter(|e| e.words.start >= start && e.words.end <= wi) {
                 let l = label_index(e.label) as u8;
@@ -1419,8 +1428,8 @@ impl EntityRecognizer {
                     *t = UNCERTAIN;
                 }
             }
-            out.push((self.features(&ws, caps, lower, 0..ws.len()), tags));
-        }
+            out.push((self.features(ws, caps, lower, 0..ws.len()), tags));
+        });
         out
     }
 }

@@ -365,8 +365,9 @@ fn tokenize_pieces(
 }
 
 /// Parses now the embedded resources that `layers` read and that are otherwise parsed when
-/// first needed (the segmenter model, entity knowledge and tagger, keyword tables). Run on another thread while
-/// the input is read, it spares the threads of a parallel annotation from waiting for them.
+/// first needed (the segmenter model, entity knowledge and tagger, keyword tables). Run on
+/// another thread while the input is read, it spares the threads of a parallel annotation
+/// from waiting for them.
 pub fn warm_up(layers: Layers) {
     if layers.words || layers.entities || layers.keywords {
         crate::word::Segmenter::embedded();

@@ -762,8 +762,7 @@ fn train_ner(a: &Args) -> Result<(), String> {
                 if !toks.iter().all(|t| t.kind.is_wordlike()) {
                     continue;
                 }
-                let key: Vec<&str> = toks.iter().map(|t| doc.norm(t)).collect();
-                let c = case.entry(key.join(" ")).or_default();
+                let c = case.entry(doc.word_norm(w)).or_default();
                 if toks[0].case & vita::token::case::FIRST_UPPER != 0 {
                     c.0 += 1;
                 } else {
