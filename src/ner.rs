@@ -436,7 +436,9 @@ impl Knowledge {
 /// rules find but cannot label.
 #[derive(Clone)]
 pub struct EntityRecognizer {
-    knowledge: &'static Knowledge,
+    /// `None` for the embedded knowledge, parsed the first time it is needed (not when the
+    /// recognizer is made: a pipeline is made before its input is read).
+    knowledge: Option<&'static Knowledge>,
     tagger: TaggerChoice,
 }
 
@@ -451,20 +453,24 @@ enum TaggerChoice {
 impl Default for EntityRecognizer {
     /// The embedded knowledge and tagger.
     fn default() -> EntityRecognizer {
-        EntityRecognizer { knowledge: Knowledge::embedded(), tagger: TaggerChoice::Embedded }
+        EntityRecognizer { knowledge: None, tagger: TaggerChoice::Embedded }
     }
 }
 
 impl EntityRecognizer {
     /// Rules only, with the given knowledge (the trainer's silver labeller).
     pub fn rules_only(knowledge: &'static Knowledge) -> EntityRecognizer {
-        EntityRecognizer { knowledge, tagger: TaggerChoice::None }
+        EntityRecognizer { knowledge: Some(knowledge), tagger: TaggerChoice::None }
     }
 
     /// Uses `tagger` (one trained by `vita-train ner`) instead of the embedded one.
     pub fn with_tagger(mut self, tagger: Tagger) -> EntityRecognizer {
         self.tagger = TaggerChoice::Given(std::sync::Arc::new(tagger));
         self
+    }
+
+    fn knowledge(&self) -> &'static Knowledge {
+        self.knowledge.unwrap_or_else(Knowledge::embedded)
     }
 
     fn tagger(&self) -> Option<&Tagger> {
@@ -613,7 +619,7 @@ impl EntityRecognizer {
         let mut out = Vec::new();
         each_sentence(doc, 0..doc.sentences().len(), |s| {
             for (a, b, label) in self.rules(s.ws, s.sw, s.caps, s.lower) {
-                if label.is_none() && open_name(s.ws, a, b, self.knowledge) {
+                if label.is_none() && open_name(s.ws, a, b, self.knowledge()) {
                     out.push(s.start + a..s.start + b);
                 }
             }
@@ -629,7 +635,7 @@ impl EntityRecognizer {
         // Only those words are tagged, and the tagger is loaded once a name first needs it
         // (a short text starts faster).
         for f in
-            found.iter_mut().filter(|f| f.2.is_none() && open_name(ws, f.0, f.1, self.knowledge))
+            found.iter_mut().filter(|f| f.2.is_none() && open_name(ws, f.0, f.1, self.knowledge()))
         {
             let Some(tagger) = self.tagger() else { break };
             // The label is the one the first word begins (B-); the tag after it is decided
@@ -893,7 +899,7 @@ impl EntityRecognizer {
         caps: bool,
         lower: bool,
     ) -> Option<(usize, &[EntityLabel])> {
-        let k = self.knowledge;
+        let k = self.knowledge();
         // Most words are not the start of a known name: without a capital (in normal text),
         // only the few names written with a lower-case start can begin here.
         let lower_start =
@@ -963,7 +969,7 @@ impl EntityRecognizer {
     /// Surname + given names, each syllable capitalised: `Trần Thị Lan`, `Lê Quang Đạm`; two
     /// syllables only with a known given name (`Lê Lợi`).
     fn is_person_name(&self, ws: &[W], syllables: usize) -> bool {
-        let k = self.knowledge;
+        let k = self.knowledge();
         if !(2..=4).contains(&syllables) {
             return false;
         }
@@ -1422,7 +1428,7 @@ impl EntityRecognizer {
                 let stop = crate::keyword::Stopwords::embedded().contains(ws[j].key);
                 let not_name = stop
                     || common(ws[j].key)
-                    || self.knowledge.is_term(ws[j].key)
+                    || self.knowledge().is_term(ws[j].key)
                     || (j > 0 && (ws[j - 1].number() || ws[j - 1].key == "tiếng"));
                 if *t == 0 && j != first && ws[j].cap && ws[j].letters && !not_name {
                     *t = UNCERTAIN;
