@@ -154,7 +154,7 @@ impl Out for Rope {
 /// needs, whose record is about 27 times its text. The first write error is kept (and nothing
 /// more is written) until [`StreamOut::finish`].
 pub struct StreamOut<'w> {
-    w: &'w mut dyn Write,
+    w: &'w mut (dyn Write + Send),
     buf: Vec<u8>,
     error: Option<std::io::Error>,
 }
@@ -164,7 +164,7 @@ const STREAM_BUF: usize = 1 << 20;
 
 impl<'w> StreamOut<'w> {
     /// Output to `w`.
-    pub fn new(w: &'w mut dyn Write) -> StreamOut<'w> {
+    pub fn new(w: &'w mut (dyn Write + Send)) -> StreamOut<'w> {
         StreamOut { w, buf: Vec::new(), error: None }
     }
 
@@ -225,7 +225,7 @@ const PIECE_TEXT: usize = 256 << 10;
 /// Appends `s` as a JSON string; a long one is escaped in pieces, by the threads of the
 /// current rayon pool when it has several (escaping is per character, so the bytes are the
 /// same), handed to `out` a few at a time (a [`StreamOut`] writes them as they come).
-fn long_string(out: &mut impl Out, s: &str) {
+fn long_string(out: &mut (impl Out + Send), s: &str) {
     use rayon::prelude::*;
     if s.len() <= PIECE_TEXT {
         string(out.buf(), s);
@@ -252,13 +252,29 @@ fn long_string(out: &mut impl Out, s: &str) {
     };
     out.buf().push(b'"');
     let windows: Vec<&[usize]> = cuts.windows(2).collect();
-    for group in windows.chunks(group_len()) {
-        let pieces: Vec<Vec<u8>> = group.par_iter().map(|w| escape(w)).collect();
-        for p in pieces {
-            out.piece(p);
-        }
-    }
+    let groups: Vec<&[&[usize]]> = windows.chunks(group_len()).collect();
+    in_order(out, groups.len(), |g| {
+        groups[g].par_iter().with_max_len(1).map(|w| escape(w)).collect()
+    });
     out.buf().push(b'"');
+}
+
+/// Hands `n` groups of pieces, each made in parallel by `make`, to `out` in order; a group is
+/// handed over (written, for a [`StreamOut`]) while the threads make the next one.
+fn in_order<O: Out + Send>(out: &mut O, n: usize, make: impl Fn(usize) -> Vec<Vec<u8>> + Sync) {
+    let mut ready: Vec<Vec<u8>> = Vec::new();
+    for g in 0..n {
+        let done = std::mem::take(&mut ready);
+        let hand_over = || {
+            for p in done {
+                out.piece(p);
+            }
+        };
+        ready = rayon::join(hand_over, || make(g)).1;
+    }
+    for p in ready {
+        out.piece(p);
+    }
 }
 
 /// Pieces made at once, in parallel: enough to keep every thread busy, few enough that a
@@ -375,7 +391,7 @@ const PIECE_ITEMS: usize = 8 << 10;
 /// the threads of the current rayon pool, each with its own offset cursor; the bytes are the
 /// same as in one piece.
 fn array<T: Sync>(
-    out: &mut impl Out,
+    out: &mut (impl Out + Send),
     text: &str,
     offsets: Offsets,
     items: &[T],
@@ -408,28 +424,27 @@ fn array<T: Sync>(
             starts.push(OffsetCursor { text, byte: b, chars: at.at(b), mode: offsets });
         }
         let group = group_len();
-        for (g, (chunks, starts)) in chunks.chunks(group).zip(starts.chunks(group)).enumerate() {
-            let pieces: Vec<Vec<u8>> = chunks
+        in_order(out, chunks.len().div_ceil(group), |g| {
+            let range = g * group..((g + 1) * group).min(chunks.len());
+            chunks[range.clone()]
                 .par_iter()
-                .zip(starts)
+                .zip(&starts[range.clone()])
+                .with_max_len(1)
                 .enumerate()
                 .map(|(n, (chunk, cursor))| {
                     // About what a token takes (a word takes less): no second allocation.
                     let mut buf = Vec::with_capacity(chunk.len() * 96);
-                    write(&mut buf, (g * group + n) * PIECE_ITEMS, chunk, &mut cursor.clone());
+                    write(&mut buf, (range.start + n) * PIECE_ITEMS, chunk, &mut cursor.clone());
                     buf
                 })
-                .collect();
-            for p in pieces {
-                out.piece(p);
-            }
-        }
+                .collect()
+        });
     }
     out.buf().push(b']');
 }
 
 /// Appends the `entities` array of `doc`.
-fn entities_array(out: &mut impl Out, doc: &Document, offsets: Offsets) {
+fn entities_array(out: &mut (impl Out + Send), doc: &Document, offsets: Offsets) {
     let text = doc.text();
     array(
         out,
@@ -485,7 +500,7 @@ pub fn write_conll(out: &mut Vec<u8>, id: &str, doc: &Document) {
 
 /// Appends one `vita/1` record (and a newline) to `out`.
 pub fn write_record(
-    out: &mut impl Out,
+    out: &mut (impl Out + Send),
     id: &str,
     doc: &Document,
     layers: Layers,

@@ -176,6 +176,7 @@ impl Pipeline {
             flatten(
                 sentence_runs(doc)
                     .into_par_iter()
+                    .with_max_len(1)
                     .map(|run| self.entities.recognize_sentences(doc, run))
                     .collect(),
             )
@@ -200,6 +201,7 @@ impl Pipeline {
             let words = flatten(
                 sentence_runs(d)
                     .into_par_iter()
+                    .with_max_len(1)
                     .map(|run| self.segment_sentences(d, run))
                     .collect(),
             );
@@ -247,13 +249,41 @@ pub(crate) fn shared_among_threads(text: &str) -> bool {
 /// Tokens per run of sentences handed to one task.
 const RUN_TOKENS: usize = 16 << 10;
 
-/// The results of consecutive pieces, put together (each element copied once).
-pub(crate) fn flatten<T>(parts: Vec<Vec<T>>) -> Vec<T> {
-    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for p in parts {
-        all.extend(p);
+/// The results of consecutive pieces, put together by the threads of the current pool (each
+/// element copied once): one thread copying a document's words into a new vector, and taking
+/// the page faults of its first writes, left the others idle for a tenth of the parallel run.
+pub(crate) fn flatten<T: Clone + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
+    if parts.len() <= 1 {
+        return parts.into_iter().next().unwrap_or_default();
     }
-    all
+    flatten_with(&parts, |_, t| t.clone())
+}
+
+/// `f(k, element)` for the elements of consecutive `parts` (`k` the part's index), in order,
+/// made by the threads of the current pool.
+fn flatten_with<T: Sync, U: Send>(parts: &[Vec<T>], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
+    // Where each part starts in the whole, and the end.
+    let mut firsts = Vec::with_capacity(parts.len() + 1);
+    let mut n = 0;
+    for p in parts {
+        firsts.push(n);
+        n += p.len();
+    }
+    firsts.push(n);
+    (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .map_init(
+            || 0,
+            |p, i| {
+                // Indices come in ascending runs: the part is looked up again only at its end.
+                if !(firsts[*p] <= i && i < firsts[*p + 1]) {
+                    *p = firsts.partition_point(|&f| f <= i) - 1;
+                }
+                f(*p, &parts[*p][i - firsts[*p]])
+            },
+        )
+        .collect()
 }
 
 /// The document's sentences cut into runs of about [`RUN_TOKENS`] tokens.
@@ -322,41 +352,34 @@ fn tokenize_pieces(
     tokens: &mut Vec<Token>,
     norms: &mut String,
 ) {
-    let done: Vec<(usize, Vec<Token>, String)> = pieces
+    let done: Vec<(Vec<Token>, String)> = pieces
         .par_iter()
+        .with_max_len(1)
         .map(|r| {
             let (mut t, mut n) = (Vec::new(), String::new());
             token::tokenize(&text[r.clone()], &mut t, &mut n);
-            (r.start, t, n)
+            (t, n)
         })
         .collect();
-    // Where each piece's tokens and keys go in the whole.
-    let (mut first_token, mut first_key) = (Vec::with_capacity(done.len()), Vec::new());
-    let (mut n_tokens, mut n_keys) = (tokens.len(), norms.len());
-    for (_, t, n) in &done {
-        first_token.push(n_tokens);
+    // Where each piece's keys go in the whole.
+    let mut first_key = Vec::with_capacity(done.len());
+    let mut n_keys = norms.len();
+    for (_, n) in &done {
         first_key.push(n_keys);
-        n_tokens += t.len();
         n_keys += n.len();
     }
     norms.reserve(n_keys - norms.len());
-    for (_, _, n) in &done {
-        norms.push_str(n);
+    let (parts, keys): (Vec<Vec<Token>>, Vec<String>) = done.into_iter().unzip();
+    for n in keys {
+        norms.push_str(&n);
     }
-    // The tokens are moved into place by all threads (an indexed collect writes in place).
-    let base = tokens.len();
-    let merged: Vec<Token> = (base..n_tokens)
-        .into_par_iter()
-        .with_min_len(1 << 14)
-        .map(|i| {
-            let p = first_token.partition_point(|&f| f <= i) - 1;
-            let (at, piece, _) = &done[p];
-            let mut t = piece[i - first_token[p]];
-            t.span = Span::new(t.span.start + at, t.span.end + at);
-            t.shift_norm(first_key[p]);
-            t
-        })
-        .collect();
+    let merged = flatten_with(&parts, |p, t| {
+        let mut t = *t;
+        let at = pieces[p].start;
+        t.span = Span::new(t.span.start + at, t.span.end + at);
+        t.shift_norm(first_key[p]);
+        t
+    });
     if tokens.is_empty() {
         *tokens = merged;
     } else {

@@ -179,6 +179,7 @@ fn split_in_pieces(text: &str, tokens: &[Token], piece_tokens: usize) -> Vec<Sen
     let width = OnceLock::new();
     let pieces = cuts
         .par_windows(2)
+        .with_max_len(1)
         .map(|w| {
             let mut v = split_run(text, &tokens[w[0]..w[1]], &width);
             for s in &mut v {
