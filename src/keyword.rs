@@ -280,8 +280,8 @@ impl DocPhrases {
         // Per sentence: (all caps, word range, index of the first word made of letters).
         let mut sents: Vec<(bool, std::ops::Range<usize>, usize)> =
             Vec::with_capacity(out.sentences);
-        // key hash -> (count, first sentence, acronym)
-        let mut stats: FxHashMap<u64, (u32, u32, bool)> = FxHashMap::default();
+        // key hash (surface hash for an acronym) -> (count, first sentence, acronym, key hash)
+        let mut stats: FxHashMap<u64, (u32, u32, bool, u64)> = FxHashMap::default();
         let mut norm = String::new();
         let mut wi = 0;
         for (si, s) in doc.sentences().iter().enumerate() {
@@ -314,9 +314,8 @@ impl DocPhrases {
                     keys.push(None);
                     continue;
                 }
-                out.words.insert(kh);
                 let h = if acronym { key_hash(doc.slice(w.span)) } else { kh };
-                let e = stats.entry(h).or_insert((0, si as u32, acronym));
+                let e = stats.entry(h).or_insert((0, si as u32, acronym, kh));
                 e.0 += 1;
                 keys.push(Some((h, acronym)));
             }
@@ -327,7 +326,7 @@ impl DocPhrases {
         let docs_bg = bg.docs() as f32;
         let mut ranked: Vec<(f32, u64)> = stats
             .iter()
-            .map(|(&h, &(c, first, acronym))| {
+            .map(|(&h, &(c, first, acronym, _))| {
                 let idf = if acronym { acronym_idf(docs_bg) } else { bg.idf(h) };
                 let position = 1.0 / (1.0 + (1.0 + first as f32).ln());
                 ((c as f32).powf(TF_POWER) * idf.powf(IDF_POWER) * (1.0 + position), h)
@@ -339,7 +338,8 @@ impl DocPhrases {
             ranked.truncate(m);
         }
         let top: FxHashSet<u64> = ranked.iter().map(|r| r.1).collect();
-        out.word_counts = stats.iter().map(|(&h, &(c, _, _))| (h, c)).collect();
+        out.word_counts = stats.iter().map(|(&h, &(c, _, _, _))| (h, c)).collect();
+        out.words = stats.values().map(|v| v.3).collect();
 
         // Pass 2: phrases of one to three content words holding at least one of those words.
         // key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
@@ -353,21 +353,31 @@ impl DocPhrases {
                 if keys[i].is_none() {
                     continue;
                 }
-                key_buf.clear();
                 let mut h: u64 = 0;
                 let mut has_top = false;
+                // Words of the phrase starting at `i` that `key_buf` holds.
+                let mut built = 0;
                 for n in 1..=MAX_WORDS.min(sw.len() - i) {
                     let Some((wh, acronym)) = keys[i + n - 1] else { break };
-                    if n > 1 {
-                        key_buf.push(SEP);
-                    }
-                    push_key(&mut key_buf, &sw[i + n - 1], acronym);
                     // The phrase hash combines its words' hashes (FxHash's mixing step).
                     h = (h.rotate_left(5) ^ wh).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
                     has_top |= top.contains(&wh);
                     if !has_top {
                         continue;
                     }
+                    // The key, written only for the phrases kept: extended when it holds the
+                    // phrase one word shorter, else written from the first word.
+                    if built == 0 || built + 1 != n {
+                        key_buf.clear();
+                        for m in i..i + n - 1 {
+                            push_key(&mut key_buf, &sw[m], keys[m].is_some_and(|k| k.1));
+                            key_buf.push(SEP);
+                        }
+                    } else {
+                        key_buf.push(SEP);
+                    }
+                    push_key(&mut key_buf, &sw[i + n - 1], acronym);
+                    built = n;
                     let span = Span::new(sw[i].span.start, sw[i + n - 1].span.end);
                     let rank = if *caps { 2 } else { u8::from(i <= *first_wordlike) };
                     let found = match index.get(&h) {

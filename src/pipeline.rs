@@ -196,29 +196,64 @@ impl Pipeline {
 
     /// Computes (or recomputes) the words layer of a document that has tokens and sentences.
     pub fn segment(&self, doc: &mut Document) {
-        if shared_among_threads(&doc.text) {
-            let d: &Document = doc;
-            let words = flatten(
-                sentence_runs(d)
-                    .into_par_iter()
+        if !shared_among_threads(&doc.text) {
+            doc.words = self.segment_sentences(doc, 0..doc.sentences.len());
+            return;
+        }
+        let d: &Document = doc;
+        let runs = sentence_runs(d);
+        let words = if u32::try_from(d.tokens.len()).is_ok() {
+            // Each run's words as token ranges from the run's first token (8 bytes a word, not
+            // the 32 of a `Word`, whose pages each run would touch before the whole is copied).
+            let bounds: Vec<Vec<(u32, u32)>> = runs
+                .par_iter()
+                .with_max_len(1)
+                .map(|run| {
+                    let base = d.sentences[run.start].tokens.start;
+                    let mut v = Vec::new();
+                    // Fits: within the document's tokens.
+                    self.each_word(d, run.clone(), |a, b| {
+                        v.push(((a - base) as u32, (b - base) as u32))
+                    });
+                    v
+                })
+                .collect();
+            flatten_with(&bounds, |k, &(a, b)| {
+                let base = d.sentences[runs[k].start].tokens.start;
+                let (a, b) = (base + a as usize, base + b as usize);
+                Word {
+                    span: Span::new(d.tokens[a].span.start, d.tokens[b - 1].span.end),
+                    tokens: a..b,
+                }
+            })
+        } else {
+            flatten(
+                runs.into_par_iter()
                     .with_max_len(1)
                     .map(|run| self.segment_sentences(d, run))
                     .collect(),
-            );
-            doc.words = words;
-        } else {
-            doc.words = self.segment_sentences(doc, 0..doc.sentences.len());
-        }
+            )
+        };
+        doc.words = words;
     }
 
     /// The words of the sentences `run` of `doc`.
     fn segment_sentences(&self, doc: &Document, run: Range<usize>) -> Vec<Word> {
-        let mut gaps = Vec::new();
-        let sentences = &doc.sentences[run];
+        let sentences = &doc.sentences[run.clone()];
         let n_tokens = sentences.last().map_or(0, |l| l.tokens.end)
             - sentences.first().map_or(0, |f| f.tokens.start);
         let mut words = Vec::with_capacity(n_tokens);
-        for s in sentences {
+        self.each_word(doc, run, |a, b| {
+            let span = Span::new(doc.tokens[a].span.start, doc.tokens[b - 1].span.end);
+            words.push(Word { span, tokens: a..b });
+        });
+        words
+    }
+
+    /// Calls `word(first token, end token)` for each word of the sentences `run` of `doc`.
+    fn each_word(&self, doc: &Document, run: Range<usize>, mut word: impl FnMut(usize, usize)) {
+        let mut gaps = Vec::new();
+        for s in &doc.sentences[run] {
             let n = s.tokens.len();
             gaps.clear();
             gaps.resize(n.saturating_sub(1), false);
@@ -227,13 +262,11 @@ impl Pipeline {
             for i in s.tokens.clone() {
                 let last = i + 1 == s.tokens.end || !gaps[i - s.tokens.start];
                 if last {
-                    let span = Span::new(doc.tokens[start].span.start, doc.tokens[i].span.end);
-                    words.push(Word { span, tokens: start..i + 1 });
+                    word(start, i + 1);
                     start = i + 1;
                 }
             }
         }
-        words
     }
 }
 
@@ -370,16 +403,23 @@ fn tokenize_pieces(
     }
     norms.reserve(n_keys - norms.len());
     let (parts, keys): (Vec<Vec<Token>>, Vec<String>) = done.into_iter().unzip();
-    for n in keys {
-        norms.push_str(&n);
-    }
-    let merged = flatten_with(&parts, |p, t| {
-        let mut t = *t;
-        let at = pieces[p].start;
-        t.span = Span::new(t.span.start + at, t.span.end + at);
-        t.shift_norm(first_key[p]);
-        t
-    });
+    // The keys are put together beside the tokens.
+    let (merged, ()) = rayon::join(
+        || {
+            flatten_with(&parts, |p, t| {
+                let mut t = *t;
+                let at = pieces[p].start;
+                t.span = Span::new(t.span.start + at, t.span.end + at);
+                t.shift_norm(first_key[p]);
+                t
+            })
+        },
+        || {
+            for n in &keys {
+                norms.push_str(n);
+            }
+        },
+    );
     if tokens.is_empty() {
         *tokens = merged;
     } else {
