@@ -293,30 +293,31 @@ pub(crate) fn flatten<T: Clone + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
 }
 
 /// `f(k, element)` for the elements of consecutive `parts` (`k` the part's index), in order,
-/// made by the threads of the current pool.
-fn flatten_with<T: Sync, U: Send>(parts: &[Vec<T>], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
-    // Where each part starts in the whole, and the end.
-    let mut firsts = Vec::with_capacity(parts.len() + 1);
-    let mut n = 0;
+/// made by the threads of the current pool: the whole is first filled (each thread touching
+/// its share of the new pages), then each part written into its place in a tight loop.
+fn flatten_with<T: Sync, U: Clone + Send + Sync>(
+    parts: &[Vec<T>],
+    f: impl Fn(usize, &T) -> U + Sync,
+) -> Vec<U> {
+    let Some(fill) = parts.iter().enumerate().find_map(|(k, p)| p.first().map(|x| f(k, x))) else {
+        return Vec::new();
+    };
+    let n = parts.iter().map(Vec::len).sum();
+    let mut all: Vec<U> =
+        (0..n).into_par_iter().with_min_len(1 << 14).map(|_| fill.clone()).collect();
+    let mut places = Vec::with_capacity(parts.len());
+    let mut rest = all.as_mut_slice();
     for p in parts {
-        firsts.push(n);
-        n += p.len();
+        let (place, more) = std::mem::take(&mut rest).split_at_mut(p.len());
+        places.push(place);
+        rest = more;
     }
-    firsts.push(n);
-    (0..n)
-        .into_par_iter()
-        .with_min_len(1 << 14)
-        .map_init(
-            || 0,
-            |p, i| {
-                // Indices come in ascending runs: the part is looked up again only at its end.
-                if !(firsts[*p] <= i && i < firsts[*p + 1]) {
-                    *p = firsts.partition_point(|&f| f <= i) - 1;
-                }
-                f(*p, &parts[*p][i - firsts[*p]])
-            },
-        )
-        .collect()
+    places.into_par_iter().zip(parts).enumerate().with_max_len(1).for_each(|(k, (place, part))| {
+        for (x, y) in place.iter_mut().zip(part) {
+            *x = f(k, y);
+        }
+    });
+    all
 }
 
 /// The document's sentences cut into runs of about [`RUN_TOKENS`] tokens.

@@ -47,8 +47,20 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// Every kind, in the order of their declaration (`kind as usize` indexes it).
+    pub const ALL: [TokenKind; 8] = [
+        TokenKind::Syllable,
+        TokenKind::Foreign,
+        TokenKind::Number,
+        TokenKind::Punct,
+        TokenKind::Symbol,
+        TokenKind::Url,
+        TokenKind::Email,
+        TokenKind::Abbreviation,
+    ];
+
     /// The name used in JSON (`syllable`, `foreign`, ...).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             TokenKind::Syllable => "syllable",
             TokenKind::Foreign => "foreign",
