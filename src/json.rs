@@ -483,14 +483,29 @@ fn array<T: Sync>(
             write(out.buf(), n * PIECE_ITEMS, chunk, &mut at);
         }
     } else {
-        // Where each piece's cursor starts: one pass over the text for all of them.
-        let mut starts = Vec::new();
-        let mut at = OffsetCursor::new(text, offsets);
+        // Where each piece's cursor starts: the code points between consecutive starts are
+        // counted in parallel, then added up.
         let chunks: Vec<&[T]> = items.chunks(PIECE_ITEMS).collect();
-        for chunk in &chunks {
-            let b = span(&chunk[0]).start;
-            starts.push(OffsetCursor { text, byte: b, chars: at.at(b), mode: offsets });
-        }
+        let bytes: Vec<usize> = chunks.iter().map(|c| span(&c[0]).start).collect();
+        let between: Vec<usize> = (0..bytes.len())
+            .into_par_iter()
+            .map(|k| {
+                let from = if k == 0 { 0 } else { bytes[k - 1] };
+                match offsets {
+                    Offsets::Byte => 0,
+                    Offsets::Char => text.get(from..bytes[k]).map_or(0, |s| s.chars().count()),
+                }
+            })
+            .collect();
+        let mut chars = 0;
+        let starts: Vec<OffsetCursor> = bytes
+            .iter()
+            .zip(between)
+            .map(|(&b, n)| {
+                chars += n;
+                OffsetCursor { text, byte: b, chars, mode: offsets }
+            })
+            .collect();
         let group = group_len();
         in_order(out, chunks.len().div_ceil(group), |g| {
             let range = g * group..((g + 1) * group).min(chunks.len());
