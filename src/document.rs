@@ -113,9 +113,16 @@ impl Document {
         self.norms.get(token.norm()).unwrap_or("")
     }
 
-    /// The buffer the tokens' keys are slices of.
+    /// The buffer the tokens' keys are slices of, each key followed by a space.
     pub(crate) fn norms(&self) -> &str {
         &self.norms
+    }
+
+    /// Whether the keys of consecutive tokens are, space-separated, the slice of
+    /// [`Document::norms`] from the first one's start to the last one's end: true unless
+    /// the keys take more than 4 GiB (past it, a token's key is empty, not in place).
+    pub(crate) fn keys_in_place(&self) -> bool {
+        u32::try_from(self.norms.len()).is_ok()
     }
     /// The words of each sentence, with the index of the first: `(first word, words)`.
     pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {

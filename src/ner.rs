@@ -527,23 +527,31 @@ fn sentence_words<'a>(
     caps: bool,
     keys: &'a mut String,
 ) -> Vec<W<'a>> {
-    // Keys are separated by spaces, so the key of any run of words is a slice of the buffer.
+    // Keys are separated by spaces, so the key of any run of words is a slice of a buffer: the
+    // document's own, where each token's key is followed by a space, or else one written here.
     let mut ranges = Vec::with_capacity(sw.len());
-    keys.reserve(doc.norm(&doc.tokens()[sw[sw.len() - 1].tokens.end - 1]).len() + 8 * sw.len());
-    for (j, w) in sw.iter().enumerate() {
-        if j > 0 {
-            keys.push(' ');
+    let buf: &'a str = if doc.keys_in_place() {
+        for w in sw {
+            let toks = &doc.tokens()[w.tokens.clone()];
+            ranges.push(toks[0].norm().start..toks[toks.len() - 1].norm().end);
         }
-        let a = keys.len();
-        for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
-            if k > 0 {
+        doc.norms()
+    } else {
+        for (j, w) in sw.iter().enumerate() {
+            if j > 0 {
                 keys.push(' ');
             }
-            keys.push_str(doc.norm(t));
+            let a = keys.len();
+            for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
+                if k > 0 {
+                    keys.push(' ');
+                }
+                keys.push_str(doc.norm(t));
+            }
+            ranges.push(a..keys.len());
         }
-        ranges.push(a..keys.len());
-    }
-    let buf: &'a str = keys;
+        keys
+    };
     sw.iter()
         .zip(ranges)
         .map(|(w, r)| {
@@ -842,10 +850,17 @@ impl EntityRecognizer {
     }
 
     /// The number of words of the phrase from `list` starting at `i`, if any (longest).
+    /// Inlined: most words cannot start a phrase, and say so with one flag (the call to the
+    /// search was 40 instructions per word, three times per word).
+    #[inline]
     fn phrase_in(&self, ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
         if !ws[i].may_trigger {
             return None;
         }
+        self.phrase_from(ws, i, list)
+    }
+
+    fn phrase_from(&self, ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
         let mut best = None;
         let mut syllables = 0;
         for n in 1..=3.min(ws.len() - i) {
@@ -892,6 +907,10 @@ impl EntityRecognizer {
     }
 
     /// The longest known name starting at word `i`, with its labels.
+    /// Inlined, as [`Self::phrase_in`]: most words are not the start of a known name. Without a
+    /// capital (in normal text), only the few names written with a lower-case start can begin
+    /// here.
+    #[inline]
     fn known(
         &self,
         ws: &[W],
@@ -900,13 +919,22 @@ impl EntityRecognizer {
         lower: bool,
     ) -> Option<(usize, &[EntityLabel])> {
         let k = self.knowledge();
-        // Most words are not the start of a known name: without a capital (in normal text),
-        // only the few names written with a lower-case start can begin here.
-        let lower_start =
-            |h: u64| k.lower_start_bits & (1 << (h >> 58)) != 0 && k.lower_starts.contains(&h);
-        if !caps && !lower && !ws[i].cap && !lower_start(ws[i].first_hash) {
+        let h = ws[i].first_hash;
+        let lower_start = k.lower_start_bits & (1 << (h >> 58)) != 0 && k.lower_starts.contains(&h);
+        if !caps && !lower && !ws[i].cap && !lower_start {
             return None;
         }
+        self.known_from(k, ws, i, caps, lower)
+    }
+
+    fn known_from<'k>(
+        &self,
+        k: &'k Knowledge,
+        ws: &[W],
+        i: usize,
+        caps: bool,
+        lower: bool,
+    ) -> Option<(usize, &'k [EntityLabel])> {
         let sentence_start = ws.iter().position(|w| w.letters).unwrap_or(0);
         let mut best = None;
         for n in 1..=MAX_NAME_WORDS.min(ws.len() - i) {

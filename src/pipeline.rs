@@ -485,6 +485,39 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// The keys of a word's tokens, space-separated, are a slice of the key buffer (what
+        /// the entity recognizer reads words by), one document or in pieces.
+        #[test]
+        fn word_keys_are_slices_of_the_key_buffer(
+            text in "([a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵđêềếệểễôồốộổỗơờớợởỡưừứựửữ .,:;!?@/%&'\"()\\-]|\n|\u{301}|\u{1F600}|https://x.vn/a|Hà Nội|TP\\. [a-z]){0,80}",
+        ) {
+            let p = Pipeline::new().with_layers(Layers::WORDS);
+            let one = p.annotate(text.as_str());
+            let mut pieces = one.clone();
+            (pieces.tokens, pieces.norms) = (Vec::new(), String::new());
+            // A piece per line.
+            let mut cuts = Vec::new();
+            let mut at = 0;
+            for (k, _) in text.match_indices('\n').chain([(text.len(), "")]) {
+                let end = (k + 1).min(text.len());
+                if end > at {
+                    cuts.push(at..end);
+                    at = end;
+                }
+            }
+            tokenize_pieces(&text, &cuts, &mut pieces.tokens, &mut pieces.norms);
+            for doc in [&one, &pieces] {
+                prop_assert!(doc.keys_in_place());
+                for w in doc.words() {
+                    let toks = &doc.tokens()[w.tokens.clone()];
+                    let slice = &doc.norms()[toks[0].norm().start..toks[toks.len() - 1].norm().end];
+                    prop_assert_eq!(slice, doc.word_norm(w));
+                }
+            }
+        }
+    }
+
     #[test]
     fn pieces_cover_the_text() {
         let text = "dòng một\n".repeat(40_000);

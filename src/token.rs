@@ -346,7 +346,8 @@ fn cached_key(cache: &mut KeyCache, s: &str, scratch: &mut Vec<char>, out: &mut 
     f
 }
 
-/// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`.
+/// Splits `text` into tokens, appending them to `tokens` and their keys to `norms`, each key
+/// followed by a space.
 pub fn tokenize(text: &str, tokens: &mut Vec<Token>, norms: &mut String) {
     tokenize_with(text, tokens, norms, true);
 }
@@ -422,6 +423,9 @@ impl Tokenizer<'_> {
         let mut t =
             Token { span: Span::new(start, end), hash, norm_start: 0, norm_len: 0, kind, case };
         t.set_norm(k0, self.norms.len() - k0);
+        // Each key is followed by a space: the keys of consecutive tokens, space-separated
+        // (what the models look multi-syllable words up by), are then a slice of the buffer.
+        self.norms.push(' ');
         self.tokens.push(t);
     }
 
