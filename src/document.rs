@@ -124,6 +124,12 @@ impl Document {
     pub(crate) fn keys_in_place(&self) -> bool {
         u32::try_from(self.norms.len()).is_ok()
     }
+
+    /// Where the keys of the (consecutive, at least one) `tokens` are, space-separated, in
+    /// [`Document::norms`], if [`Document::keys_in_place`].
+    pub(crate) fn keys_range(&self, tokens: Range<usize>) -> Range<usize> {
+        self.tokens[tokens.start].norm().start..self.tokens[tokens.end - 1].norm().end
+    }
     /// The words of each sentence, with the index of the first: `(first word, words)`.
     pub fn words_by_sentence(&self) -> impl Iterator<Item = (usize, &[Word])> + '_ {
         self.words_of_sentences(0..self.sentences.len())

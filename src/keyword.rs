@@ -305,6 +305,8 @@ impl DocPhrases {
                 // Single-token words (most of them) have their key hash already.
                 let (kh, short) = if toks.len() == 1 {
                     (toks[0].hash, doc.norm(&toks[0]).chars().nth(1).is_none())
+                } else if doc.keys_in_place() {
+                    (key_hash(&doc.norms()[doc.keys_range(w.tokens.clone())]), false)
                 } else {
                     norm.clear();
                     push_key(&mut norm, w, false);

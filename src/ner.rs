@@ -531,10 +531,7 @@ fn sentence_words<'a>(
     // document's own, where each token's key is followed by a space, or else one written here.
     let mut ranges = Vec::with_capacity(sw.len());
     let buf: &'a str = if doc.keys_in_place() {
-        for w in sw {
-            let toks = &doc.tokens()[w.tokens.clone()];
-            ranges.push(toks[0].norm().start..toks[toks.len() - 1].norm().end);
-        }
+        ranges.extend(sw.iter().map(|w| doc.keys_range(w.tokens.clone())));
         doc.norms()
     } else {
         for (j, w) in sw.iter().enumerate() {
