@@ -633,7 +633,15 @@ pub fn write_record(
                 } else {
                     string(out, norm);
                 }
-                push_block(out, &KIND_ENDS[t.kind as usize]);
+                match KIND_ENDS.get(t.kind as usize) {
+                    Some(end) => push_block(out, end),
+                    // A kind added after `TokenKind::ALL` was written.
+                    None => {
+                        out.extend_from_slice(b",\"kind\":\"");
+                        out.extend_from_slice(t.kind.as_str().as_bytes());
+                        out.extend_from_slice(b"\"}");
+                    }
+                }
             },
         );
     }

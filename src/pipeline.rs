@@ -282,9 +282,9 @@ pub(crate) fn shared_among_threads(text: &str) -> bool {
 /// Tokens per run of sentences handed to one task.
 const RUN_TOKENS: usize = 16 << 10;
 
-/// The results of consecutive pieces, put together by the threads of the current pool (each
-/// element copied once): one thread copying a document's words into a new vector, and taking
-/// the page faults of its first writes, left the others idle for a tenth of the parallel run.
+/// The results of consecutive pieces, put together by the threads of the current pool: one
+/// thread copying a document's words into a new vector, and taking the page faults of its
+/// first writes, left the others idle for a tenth of the parallel run.
 pub(crate) fn flatten<T: Clone + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
     if parts.len() <= 1 {
         return parts.into_iter().next().unwrap_or_default();

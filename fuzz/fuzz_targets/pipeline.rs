@@ -15,6 +15,15 @@ fuzz_target!(|data: &[u8]| {
         let converted = decode(data, enc);
         let _ = encode(&converted, enc);
     }
+    // Reading a file: UTF-8 checked as the standard library checks it (text with a NUL in its
+    // first 8 KiB is binary).
+    let path = std::path::Path::new("fuzz.txt");
+    match (vita::input::decode(data.to_vec(), path, false), std::str::from_utf8(data)) {
+        (Ok(read), Ok(s)) => assert_eq!(read, s),
+        (Err(e), Ok(_)) => assert!(matches!(e.kind(), vita::ErrorKind::Binary { .. })),
+        (Ok(_), Err(_)) => panic!("invalid UTF-8 read as text"),
+        (Err(_), Err(_)) => {}
+    }
     let text = String::from_utf8_lossy(data);
     let _ = mojibake(&text);
     let viqr = String::from_utf8(encode(&text, Encoding::Viqr)).expect("VIQR is UTF-8");
