@@ -289,17 +289,68 @@ fn plain(s: &str) -> bool {
     s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
-/// Appends `s` as a JSON string. Most strings (a token, a key) need no escaping: they are
-/// copied as they are; the rest go through serde_json.
+/// Appends `s` as a JSON string, escaped as `serde_json` escapes it (`\"`, `\\`, the short
+/// forms of `\b \t \n \f \r`, `\u00xx` for the other control characters). Runs that need
+/// no escaping are found eight bytes at a time and copied whole: `serde_json` reads a table per
+/// byte, 9 instructions a byte of a document's text.
 fn string(out: &mut Vec<u8>, s: &str) {
-    if plain(s) {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        return;
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let (mut run, mut i) = (0, 0);
+    while i < b.len() {
+        if let Some(chunk) = b.get(i..i + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            if !escape_in(x) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        if c < 0x20 || c == b'"' || c == b'\\' {
+            out.extend_from_slice(&b[run..i]);
+            push_escape(out, c);
+            run = i + 1;
+        }
+        i += 1;
     }
-    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+    out.extend_from_slice(&b[run..]);
+    out.push(b'"');
+}
+
+/// Whether one of the eight bytes of `x` is below 0x20, `"` or `\` (the word tests of "Bit
+/// Twiddling Hacks": a byte below `n` sets its top bit in `(x - n..n) & !x`).
+#[inline(always)]
+fn escape_in(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOPS: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & TOPS;
+    (below(x, 0x20)
+        | below(x ^ (ONES * u64::from(b'"')), 1)
+        | below(x ^ (ONES * u64::from(b'\\')), 1))
+        != 0
+}
+
+/// The escape of `c` (below 0x20, `"` or `\`).
+fn push_escape(out: &mut Vec<u8>, c: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0C => out.extend_from_slice(b"\\f"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(c >> 4)],
+            HEX[usize::from(c & 0xF)],
+        ]),
+    }
 }
 
 /// Two-digit decimal strings, `00` to `99`.
@@ -307,12 +358,10 @@ const PAIRS: &[u8; 200] = b"\
     0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
     5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 
-/// Appends `n` in decimal: digits written two at a time from the right into a local buffer,
-/// then copied as one fixed 20-byte block and cut back. Copying `itoa`'s variable-length
-/// result was a call to `memcpy` per number, four or five per token (with the copies of
-/// `span_text_fields`, 6% of `annotate -j 1`'s time went to `memmove`).
+/// `n` in decimal, left-aligned in 20 bytes (what follows the digits is unspecified), and the
+/// number of digits: written two at a time from the right, then read as one fixed block.
 #[inline(always)]
-fn num(out: &mut Vec<u8>, mut n: usize) {
+fn digits(mut n: usize) -> ([u8; 20], usize) {
     let mut buf = [0u8; 40];
     let mut i = 20;
     while n >= 100 {
@@ -328,10 +377,78 @@ fn num(out: &mut Vec<u8>, mut n: usize) {
         i -= 1;
         buf[i] = b'0' + n as u8;
     }
+    let block: [u8; 20] = buf[i..i + 20].try_into().expect("20 bytes");
+    (block, 20 - i)
+}
+
+/// Appends `n` in decimal, copied as one fixed 20-byte block and cut back: copying `itoa`'s
+/// variable-length result was a call to `memcpy` per number, four or five per token (with the
+/// copies of the texts, 6% of `annotate -j 1`'s time went to `memmove`).
+#[inline(always)]
+fn num(out: &mut Vec<u8>, n: usize) {
+    let (block, len) = digits(n);
     let at = out.len();
-    let block: &[u8; 20] = buf[i..i + 20].try_into().expect("20 bytes");
-    out.extend_from_slice(block);
-    out.truncate(at + 20 - i);
+    out.extend_from_slice(&block);
+    out.truncate(at + len);
+}
+
+/// A token's or word's object written into a buffer on the stack by fixed-size copies, each
+/// bounds-checked against the buffer but none a call or a growth check of a vector, then
+/// appended to the output as one fixed block: the short tokens and words that make up nearly
+/// all of a document take this path.
+struct Small {
+    buf: [u8; SMALL],
+    len: usize,
+}
+
+/// Room for the longest object `Small` writes, numbers of at most 10 digits (`SMALL_MAX`), with
+/// the widest fixed copy (32 bytes) at its end: 120 bytes. A block of 128 is copied without a
+/// call to `memcpy`.
+const SMALL: usize = 128;
+
+/// Offsets and indices below this have at most 10 digits.
+const SMALL_MAX: usize = 10_000_000_000;
+
+impl Small {
+    #[inline(always)]
+    fn new() -> Small {
+        Small { buf: [0; SMALL], len: 0 }
+    }
+
+    #[inline(always)]
+    fn lit<const N: usize>(&mut self, bytes: &[u8; N]) {
+        self.buf[self.len..self.len + N].copy_from_slice(bytes);
+        self.len += N;
+    }
+
+    /// The first `len` bytes of `block`.
+    #[inline(always)]
+    fn block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
+        self.buf[self.len..self.len + N].copy_from_slice(block);
+        self.len += len.min(N);
+    }
+
+    #[inline(always)]
+    fn num(&mut self, n: usize) {
+        let (block, len) = digits(n);
+        self.block(&block, len);
+    }
+
+    #[inline(always)]
+    fn append_to(&self, out: &mut Vec<u8>) {
+        let at = out.len();
+        out.extend_from_slice(&self.buf);
+        out.truncate(at + self.len);
+    }
+}
+
+/// The 16 bytes of `src` from `at`, when `len` of them is at most 16 and `src` has them all.
+#[inline(always)]
+fn block16(src: &[u8], at: usize, len: usize) -> Option<&[u8; 16]> {
+    if len > 16 {
+        return None;
+    }
+    src.get(at..at + 16).and_then(|b| b.try_into().ok())
 }
 
 /// A piece of JSON of at most 32 bytes, padded to 32 (copied as one fixed block, then cut back
@@ -421,13 +538,13 @@ fn span_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
     num(out, at.at(sp.end));
 }
 
-/// Writes `{"start":S,"end":E,"text":"..."` for a span and its text (the caller closes the
-/// object). The text is read once: for its code points (the end offset) and for whether it
-/// needs escaping.
-fn span_text_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
-    let s = &at.text[sp.start..sp.end];
+/// The start and end offsets of a span with a text, and whether the text needs no escaping:
+/// the text is read once, for its code points (the end offset) and its bytes.
+#[inline(always)]
+fn measure(at: &mut OffsetCursor, sp: crate::Span) -> (usize, usize, bool) {
+    let s = &at.text.as_bytes()[sp.start..sp.end];
     let (mut chars, mut plain) = (0usize, true);
-    for &b in s.as_bytes() {
+    for &b in s {
         chars += usize::from((b as i8) >= -0x40);
         plain &= b >= 0x20 && b != b'"' && b != b'\\';
     }
@@ -438,17 +555,109 @@ fn span_text_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
         at.set(sp.end, start + chars);
         start + chars
     };
-    out.reserve(s.len() + 48);
+    (start, end, plain)
+}
+
+/// Writes `{"start":S,"end":E,"text":"..."` for a span and its text (the caller closes the
+/// object), the general way.
+fn text_fields(
+    out: &mut Vec<u8>,
+    text: &str,
+    sp: crate::Span,
+    start: usize,
+    end: usize,
+    plain: bool,
+) {
+    out.reserve(sp.len() + 48);
     out.extend_from_slice(b"{\"start\":");
     num(out, start);
     out.extend_from_slice(b",\"end\":");
     num(out, end);
     out.extend_from_slice(b",\"text\":");
     if plain {
-        plain_string_at(out, at.text.as_bytes(), sp.start, s.len());
+        plain_string_at(out, text.as_bytes(), sp.start, sp.len());
     } else {
-        string(out, s);
+        string(out, &text[sp]);
     }
+}
+
+/// Writes a token's object.
+#[inline(always)]
+fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &crate::Token) {
+    let (start, end, plain_text) = measure(at, t.span);
+    let norm = doc.norm(t);
+    let plain_norm = plain(norm);
+    let kind_end = KIND_ENDS.get(t.kind as usize);
+    if plain_text
+        && plain_norm
+        && end < SMALL_MAX
+        && let (Some(text16), Some(norm16), Some(kind_end)) = (
+            block16(at.text.as_bytes(), t.span.start, t.span.len()),
+            block16(doc.norms().as_bytes(), t.norm().start, norm.len()),
+            kind_end,
+        )
+    {
+        let mut w = Small::new();
+        w.lit(b"{\"start\":");
+        w.num(start);
+        w.lit(b",\"end\":");
+        w.num(end);
+        w.lit(b",\"text\":\"");
+        w.block(text16, t.span.len());
+        w.lit(b"\",\"norm\":\"");
+        w.block(norm16, norm.len());
+        w.lit(b"\"");
+        w.block(&kind_end.0, kind_end.1);
+        w.append_to(out);
+        return;
+    }
+    text_fields(out, at.text, t.span, start, end, plain_text);
+    out.extend_from_slice(b",\"norm\":");
+    if plain_norm {
+        plain_string_at(out, doc.norms().as_bytes(), t.norm().start, norm.len());
+    } else {
+        string(out, norm);
+    }
+    match kind_end {
+        Some(end) => push_block(out, end),
+        // A kind added after `TokenKind::ALL` was written.
+        None => {
+            out.extend_from_slice(b",\"kind\":\"");
+            out.extend_from_slice(t.kind.as_str().as_bytes());
+            out.extend_from_slice(b"\"}");
+        }
+    }
+}
+
+/// Writes a word's object.
+#[inline(always)]
+fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, w: &crate::Word) {
+    let (start, end, plain) = measure(at, w.span);
+    if plain
+        && end.max(w.tokens.end) < SMALL_MAX
+        && let Some(text16) = block16(at.text.as_bytes(), w.span.start, w.span.len())
+    {
+        let mut s = Small::new();
+        s.lit(b"{\"start\":");
+        s.num(start);
+        s.lit(b",\"end\":");
+        s.num(end);
+        s.lit(b",\"text\":\"");
+        s.block(text16, w.span.len());
+        s.lit(b"\",\"tokens\":[");
+        s.num(w.tokens.start);
+        s.lit(b",");
+        s.num(w.tokens.end);
+        s.lit(b"]}");
+        s.append_to(out);
+        return;
+    }
+    text_fields(out, at.text, w.span, start, end, plain);
+    out.extend_from_slice(b",\"tokens\":[");
+    num(out, w.tokens.start);
+    out.push(b',');
+    num(out, w.tokens.end);
+    out.extend_from_slice(b"]}");
 }
 
 /// Items per piece of an array written in parallel.
@@ -624,44 +833,12 @@ pub fn write_record(
             offsets,
             doc.tokens(),
             |t| t.span,
-            |out, at, t| {
-                span_text_fields(out, at, t.span);
-                out.extend_from_slice(b",\"norm\":");
-                let norm = doc.norm(t);
-                if plain(norm) {
-                    plain_string_at(out, doc.norms().as_bytes(), t.norm().start, norm.len());
-                } else {
-                    string(out, norm);
-                }
-                match KIND_ENDS.get(t.kind as usize) {
-                    Some(end) => push_block(out, end),
-                    // A kind added after `TokenKind::ALL` was written.
-                    None => {
-                        out.extend_from_slice(b",\"kind\":\"");
-                        out.extend_from_slice(t.kind.as_str().as_bytes());
-                        out.extend_from_slice(b"\"}");
-                    }
-                }
-            },
+            |out, at, t| token_object(out, at, doc, t),
         );
     }
     if layers.words {
         out.buf().extend_from_slice(b",\"words\":");
-        array(
-            out,
-            text,
-            offsets,
-            doc.words(),
-            |w| w.span,
-            |out, at, w| {
-                span_text_fields(out, at, w.span);
-                out.extend_from_slice(b",\"tokens\":[");
-                num(out, w.tokens.start);
-                out.push(b',');
-                num(out, w.tokens.end);
-                out.extend_from_slice(b"]}");
-            },
-        );
+        array(out, text, offsets, doc.words(), |w| w.span, |out, at, w| word_object(out, at, w));
     }
     if layers.entities {
         out.buf().extend_from_slice(b",\"entities\":");
@@ -710,6 +887,30 @@ mod tests {
             let mut out = Vec::new();
             fixed4(&mut out, v);
             assert_eq!(String::from_utf8(out).unwrap(), format!("{v:.4}"), "{v:e}");
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut cases: Vec<String> = (0..=0x7Fu8).map(|c| format!("a{}b", c as char)).collect();
+        cases.extend(
+            ["", "\"", "\\", "Hà Nội\n\"x\"\t\\y", "\u{1}\u{1F}\u{7F}\u{80}é"].map(String::from),
+        );
+        // Specials at every place of a word, and in long plain runs.
+        let long = "Hà Nội là thủ đô của Việt Nam. ".repeat(7);
+        for k in (0..long.len()).filter(|&k| long.is_char_boundary(k)) {
+            for special in ["\n", "\"", "\\", "\u{0}"] {
+                cases.push(format!("{}{special}{}", &long[..k], &long[k..]));
+            }
+        }
+        for s in cases {
+            let mut out = Vec::new();
+            string(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap(),
+                "{s:?}"
+            );
         }
     }
 
