@@ -838,7 +838,7 @@ pub fn write_record(
     }
     if layers.words {
         out.buf().extend_from_slice(b",\"words\":");
-        array(out, text, offsets, doc.words(), |w| w.span, |out, at, w| word_object(out, at, w));
+        array(out, text, offsets, doc.words(), |w| w.span, word_object);
     }
     if layers.entities {
         out.buf().extend_from_slice(b",\"entities\":");
