@@ -350,12 +350,13 @@ impl Knowledge {
     /// `hòa bình` peace), except in all-caps headings and in text without capitals.
     pub fn parse(text: &str) -> Knowledge {
         let mut k = Knowledge::default();
+        let mut keys = crate::normalize::Keys::default();
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
             }
             let Some((label, name)) = line.split_once('\t') else { continue };
-            let key = crate::normalize::key(name);
+            let key = keys.key(name);
             let label = match label {
                 "PER" => EntityLabel::Per,
                 "LOC" => EntityLabel::Loc,

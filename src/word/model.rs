@@ -662,25 +662,28 @@ impl Model {
         let n_ids = ids::FIRST as usize + n_vocab;
         let mut uni = Vec::with_capacity(n_ids);
         for _ in 0..n_ids {
-            uni.push([r.f32()?, r.f32()?, r.f32()?, r.f32()?]);
+            let b = r.array::<16>()?;
+            uni.push([f32_at(b, 0), f32_at(b, 4), f32_at(b, 8), f32_at(b, 12)]);
         }
         let n_pairs = r.u32()? as usize;
         lexicon.pairs.reserve(n_pairs);
         for _ in 0..n_pairs {
-            let k = r.u64()?;
-            let w = [r.f32()?, r.f32()?, r.f32()?];
-            let b = r.take(2)?;
+            // A record: key, three weights, PMI and count buckets.
+            let b = r.array::<22>()?;
+            let k = u64::from_le_bytes(*b.first_chunk().expect("8 bytes"));
+            let w = [f32_at(b, 8), f32_at(b, 12), f32_at(b, 16)];
             let stats = PairStats {
-                pmi: b[0].min(PMI_BUCKETS as u8 - 1),
-                count: b[1].min(COUNT_BUCKETS as u8 - 1),
+                pmi: b[20].min(PMI_BUCKETS as u8 - 1),
+                count: b[21].min(COUNT_BUCKETS as u8 - 1),
             };
             lexicon.pairs.insert(k, PairEntry { w, stats });
         }
         let n_tri = r.u32()? as usize;
         let mut triples = FxHashMap::with_capacity_and_hasher(n_tri, Default::default());
         for _ in 0..n_tri {
-            let k = r.u64()?;
-            triples.insert(k, [r.f32()?, r.f32()?]);
+            let b = r.array::<16>()?;
+            let k = u64::from_le_bytes(*b.first_chunk().expect("8 bytes"));
+            triples.insert(k, [f32_at(b, 8), f32_at(b, 12)]);
         }
         let n_dense = r.u32()? as usize;
         if n_dense != dense::SIZE {
@@ -690,15 +693,16 @@ impl Model {
                 format!("expected {} dense weights, found {n_dense}", dense::SIZE),
             ));
         }
-        let mut dense_w = Vec::with_capacity(n_dense);
-        for _ in 0..n_dense {
-            dense_w.push(r.f32()?);
-        }
+        let dense_w: Vec<f32> = r
+            .take(4 * n_dense)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
         let n_dict = r.u32()? as usize;
         let mut entries = FxHashMap::with_capacity_and_hasher(n_dict, Default::default());
         for _ in 0..n_dict {
-            let k = r.u64()?;
-            entries.insert(k, r.take(1)?[0]);
+            let b = r.array::<9>()?;
+            entries.insert(u64::from_le_bytes(*b.first_chunk().expect("8 bytes")), b[8]);
         }
         if r.pos != bytes.len() {
             return Err(Error::resource(name, None, "trailing bytes after the model"));
@@ -735,10 +739,14 @@ impl<'a> Reader<'a> {
     fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
     }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+    /// The next `N` bytes, checked once.
+    fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
+        Ok(self.take(N)?.try_into().expect("N bytes"))
     }
-    fn f32(&mut self) -> Result<f32> {
-        Ok(f32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
-    }
+}
+
+/// The little-endian `f32` at byte `at` of a record.
+#[inline(always)]
+fn f32_at<const N: usize>(b: &[u8; N], at: usize) -> f32 {
+    f32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
