@@ -434,6 +434,18 @@ impl Small {
         self.block(&block, len);
     }
 
+    /// `{"start":S,"end":E,"text":"` and the text's `len` bytes (the caller closes the
+    /// string).
+    #[inline(always)]
+    fn text_fields(&mut self, start: usize, end: usize, text: &[u8; 16], len: usize) {
+        self.lit(b"{\"start\":");
+        self.num(start);
+        self.lit(b",\"end\":");
+        self.num(end);
+        self.lit(b",\"text\":\"");
+        self.block(text, len);
+    }
+
     #[inline(always)]
     fn append_to(&self, out: &mut Vec<u8>) {
         let at = out.len();
@@ -598,12 +610,7 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
         )
     {
         let mut w = Small::new();
-        w.lit(b"{\"start\":");
-        w.num(start);
-        w.lit(b",\"end\":");
-        w.num(end);
-        w.lit(b",\"text\":\"");
-        w.block(text16, t.span.len());
+        w.text_fields(start, end, text16, t.span.len());
         w.lit(b"\",\"norm\":\"");
         w.block(norm16, norm.len());
         w.lit(b"\"");
@@ -638,12 +645,7 @@ fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, w: &crate::Word) {
         && let Some(text16) = block16(at.text.as_bytes(), w.span.start, w.span.len())
     {
         let mut s = Small::new();
-        s.lit(b"{\"start\":");
-        s.num(start);
-        s.lit(b",\"end\":");
-        s.num(end);
-        s.lit(b",\"text\":\"");
-        s.block(text16, w.span.len());
+        s.text_fields(start, end, text16, w.span.len());
         s.lit(b"\",\"tokens\":[");
         s.num(w.tokens.start);
         s.lit(b",");

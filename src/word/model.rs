@@ -670,7 +670,7 @@ impl Model {
         for _ in 0..n_pairs {
             // A record: key, three weights, PMI and count buckets.
             let b = r.array::<22>()?;
-            let k = u64::from_le_bytes(*b.first_chunk().expect("8 bytes"));
+            let k = u64_at(b);
             let w = [f32_at(b, 8), f32_at(b, 12), f32_at(b, 16)];
             let stats = PairStats {
                 pmi: b[20].min(PMI_BUCKETS as u8 - 1),
@@ -682,7 +682,7 @@ impl Model {
         let mut triples = FxHashMap::with_capacity_and_hasher(n_tri, Default::default());
         for _ in 0..n_tri {
             let b = r.array::<16>()?;
-            let k = u64::from_le_bytes(*b.first_chunk().expect("8 bytes"));
+            let k = u64_at(b);
             triples.insert(k, [f32_at(b, 8), f32_at(b, 12)]);
         }
         let n_dense = r.u32()? as usize;
@@ -702,7 +702,7 @@ impl Model {
         let mut entries = FxHashMap::with_capacity_and_hasher(n_dict, Default::default());
         for _ in 0..n_dict {
             let b = r.array::<9>()?;
-            entries.insert(u64::from_le_bytes(*b.first_chunk().expect("8 bytes")), b[8]);
+            entries.insert(u64_at(b), b[8]);
         }
         if r.pos != bytes.len() {
             return Err(Error::resource(name, None, "trailing bytes after the model"));
@@ -743,6 +743,12 @@ impl<'a> Reader<'a> {
     fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
         Ok(self.take(N)?.try_into().expect("N bytes"))
     }
+}
+
+/// The little-endian `u64` that starts a record (its key).
+#[inline(always)]
+fn u64_at<const N: usize>(b: &[u8; N]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
 }
 
 /// The little-endian `f32` at byte `at` of a record.
