@@ -656,15 +656,20 @@ fn span_fields(out: &mut Vec<u8>, at: &mut OffsetCursor, sp: crate::Span) {
     num(out, at.at(sp.end));
 }
 
-/// The start and end offsets of a span with a text, and whether the text needs no escaping:
-/// the text is read once, for its code points (the end offset) and its bytes.
+/// The start and end offsets of a span with a text, and whether the text needs no escaping
+/// (looked at only when `check`): the text is read once, for its code points (the end offset)
+/// and its bytes.
 #[inline(always)]
-fn measure(at: &mut OffsetCursor, sp: crate::Span) -> (usize, usize, bool) {
+fn measure(at: &mut OffsetCursor, sp: crate::Span, check: bool) -> (usize, usize, bool) {
     let s = &at.text.as_bytes()[sp.start..sp.end];
     let (mut chars, mut plain) = (0usize, true);
-    for &b in s {
-        chars += usize::from((b as i8) >= -0x40);
-        plain &= b >= 0x20 && b != b'"' && b != b'\\';
+    if check {
+        for &b in s {
+            chars += usize::from((b as i8) >= -0x40);
+            plain &= b >= 0x20 && b != b'"' && b != b'\\';
+        }
+    } else {
+        chars = s.iter().filter(|&&b| (b as i8) >= -0x40).count();
     }
     let start = at.at(sp.start);
     let end = if at.mode == Offsets::Byte {
@@ -699,12 +704,30 @@ fn text_fields(
     }
 }
 
+/// The kinds of token made of letters, digits, combining marks and the connectors between them
+/// (`-`, `.`, `'`...), by `kind as usize`: neither their text nor their key ever holds a
+/// character JSON escapes (a control character, `"` or `\\`), so the byte-by-byte check is
+/// skipped for them (tested on arbitrary strings below).
+const LETTER_KINDS: [bool; 8] = {
+    let mut k = [false; 8];
+    let mut i = 0;
+    while i < 8 {
+        k[i] = matches!(
+            TokenKind::ALL[i],
+            TokenKind::Syllable | TokenKind::Foreign | TokenKind::Number | TokenKind::Abbreviation
+        );
+        i += 1;
+    }
+    k
+};
+
 /// Writes a token's object.
 #[inline(always)]
 fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &crate::Token) {
-    let (start, end, plain_text) = measure(at, t.span);
+    let letters = LETTER_KINDS[t.kind as usize & 7];
+    let (start, end, plain_text) = measure(at, t.span, !letters);
     let norm = doc.norm(t);
-    let plain_norm = plain(norm);
+    let plain_norm = letters || plain(norm);
     let kind_end = KIND_ENDS.get(t.kind as usize);
     if plain_text
         && plain_norm
@@ -745,7 +768,7 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
 /// Writes a word's object.
 #[inline(always)]
 fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, w: &crate::Word) {
-    let (start, end, plain) = measure(at, w.span);
+    let (start, end, plain) = measure(at, w.span, true);
     if plain
         && end.max(w.tokens.end) < SMALL_MAX
         && let Some(text16) = block16(at.text.as_bytes(), w.span.start, w.span.len())
@@ -975,6 +998,7 @@ pub fn write_record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy;
 
     #[test]
     fn fixed4_writes_what_the_formatter_writes() {
@@ -1034,6 +1058,27 @@ mod tests {
             let mut out = Vec::new();
             push_block(&mut out, &KIND_ENDS[kind as usize]);
             assert_eq!(out, format!(",\"kind\":\"{}\"}}", kind.as_str()).into_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn letter_kinds_hold_nothing_to_escape(
+            s in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<char>().prop_map(|c| c.to_string()),
+                    "[a-zA-Z0-9đươ\"\\\\\\x00-\\x1f.,'’&_%/@:-]{1,6}",
+                ],
+                0..30,
+            ).prop_map(|v| v.concat())
+        ) {
+            let doc = crate::Pipeline::new().annotate(s.as_str());
+            for t in doc.tokens() {
+                if LETTER_KINDS[t.kind as usize & 7] {
+                    proptest::prop_assert!(plain(&s[t.span]), "{:?} in {:?}", t, s);
+                    proptest::prop_assert!(plain(doc.norm(t)), "{:?} in {:?}", t, s);
+                }
+            }
         }
     }
 
