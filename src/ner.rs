@@ -38,13 +38,16 @@ struct WordSet {
     set: FxHashSet<&'static str>,
     /// Most syllables of an entry.
     longest: usize,
+    /// The list's bit in [`W::triggers`] (see [`TRIGGER_STARTS`]).
+    bit: u8,
 }
 
 impl WordSet {
-    fn new(list: &'static [&'static str]) -> WordSet {
+    fn new(list: &'static [&'static str], bit: u8) -> WordSet {
         WordSet {
             set: list.iter().copied().collect(),
             longest: list.iter().map(|p| p.split(' ').count()).max().unwrap_or(1),
+            bit,
         }
     }
     fn contains(&self, key: &str) -> bool {
@@ -64,19 +67,28 @@ impl WordSet {
     }
 }
 
-/// First syllables of every trigger phrase: a word starting otherwise skips the trigger
-/// checks.
-static TRIGGER_STARTS: LazyLock<FxHashSet<u64>> = LazyLock::new(|| {
-    [PERSON_TITLES, ORG_TRIGGERS, LOC_TRIGGERS, MISC_TRIGGERS]
-        .iter()
-        .flat_map(|l| l.iter().map(|p| crate::token::key_hash(p.split(' ').next().unwrap_or(p))))
-        .collect()
+/// The trigger lists and their bits.
+const TRIGGER_LISTS: [(&[&str], u8); 4] =
+    [(PERSON_TITLES, 1), (ORG_TRIGGERS, 2), (LOC_TRIGGERS, 4), (MISC_TRIGGERS, 8)];
+
+/// Key hash of a first syllable -> the bits of the trigger lists with a phrase starting with it:
+/// a word starting otherwise skips the checks of a list (a third of all words start a phrase
+/// of some list, far fewer of the one asked about).
+static TRIGGER_STARTS: LazyLock<FxHashMap<u64, u8>> = LazyLock::new(|| {
+    let mut starts = FxHashMap::default();
+    for (list, bit) in TRIGGER_LISTS {
+        for p in list {
+            *starts.entry(crate::token::key_hash(p.split(' ').next().unwrap_or(p))).or_insert(0) |=
+                bit;
+        }
+    }
+    starts
 });
 
-static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PERSON_TITLES));
-static ORGS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORG_TRIGGERS));
-static LOCS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LOC_TRIGGERS));
-static WORKS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(MISC_TRIGGERS));
+static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PERSON_TITLES, 1));
+static ORGS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORG_TRIGGERS, 2));
+static LOCS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LOC_TRIGGERS, 4));
+static WORKS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(MISC_TRIGGERS, 8));
 static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| Knowledge::parse(EMBEDDED));
 
 /// Longest known name, in words.
@@ -491,8 +503,9 @@ struct W<'a> {
     ks: usize,
     ke: usize,
     text: &'a str,
-    /// The first syllable of the word may begin a trigger phrase.
-    may_trigger: bool,
+    /// The bits of the trigger lists with a phrase that may begin at this word (its first
+    /// syllable begins one).
+    triggers: u8,
     /// Number of syllables.
     syllables: usize,
     /// Key hash of the first syllable.
@@ -563,7 +576,7 @@ fn sentence_words<'a>(
                 ke: r.end,
                 text,
                 // The first token's key is the first syllable; its hash is already known.
-                may_trigger: TRIGGER_STARTS.contains(&toks[0].hash),
+                triggers: TRIGGER_STARTS.get(&toks[0].hash).copied().unwrap_or(0),
                 first_hash: toks[0].hash,
                 syllables: w.tokens.len(),
                 cap: !caps && toks[0].case & crate::token::case::FIRST_UPPER != 0,
@@ -689,7 +702,7 @@ impl EntityRecognizer {
             // The trigger may also begin a longer word (`Viện_Nghiên_cứu`): then the name
             // starts inside that word, and what follows the trigger there has a capital.
             let inside = ws[i].cap
-                && ORGS.prefix_of(ws[i].key).is_some_and(|t| {
+                && Self::prefix_in(ws, i, &ORGS).is_some_and(|t| {
                     t < ws[i].key.len() && {
                         // The trigger's syllables, then a capital.
                         let syllables = ws[i].key[..t].split(' ').count();
@@ -852,10 +865,20 @@ impl EntityRecognizer {
     /// search was 40 instructions per word, three times per word).
     #[inline]
     fn phrase_in(&self, ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
-        if !ws[i].may_trigger {
+        if ws[i].triggers & list.bit == 0 {
             return None;
         }
         self.phrase_from(ws, i, list)
+    }
+
+    /// [`WordSet::prefix_of`] the key of word `i`, for a word whose first syllable may begin
+    /// a phrase of `list` (an entry the key starts with begins with its first syllable).
+    #[inline]
+    fn prefix_in(ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
+        if ws[i].triggers & list.bit == 0 {
+            return None;
+        }
+        list.prefix_of(ws[i].key)
     }
 
     fn phrase_from(&self, ws: &[W], i: usize, list: &WordSet) -> Option<usize> {
@@ -894,7 +917,7 @@ impl EntityRecognizer {
                 && ws.get(end + 1).is_some_and(|w| w.cap && w.letters)
                 // `A và Trường B` are two organisations.
                 && self.phrase_in(ws, end + 1, &ORGS).is_none()
-                && ORGS.prefix_of(ws[end + 1].key).is_none()
+                && Self::prefix_in(ws, end + 1, &ORGS).is_none()
             {
                 end += 2;
             } else {
@@ -951,7 +974,7 @@ impl EntityRecognizer {
             };
             // A lower-case place word in front (`tỉnh Sóc Trăng`) is a trigger, not part of
             // the name; so is a capitalised one at the start of a sentence (`Tỉnh Cà Mau`).
-            let trigger_first = LOCS.prefix_of(ws[i].key).is_some();
+            let trigger_first = Self::prefix_in(ws, i, &LOCS).is_some();
             let lower_trigger = !caps && trigger_first && (!ws[i].cap || i == sentence_start);
             let ok = if lower_trigger {
                 false
