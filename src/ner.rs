@@ -1080,7 +1080,16 @@ mod tests {
         let f = super::fhash(&["bias"]);
         let mut weights = vec![0.0; super::BUCKETS * TAGS];
         weights[f as usize * TAGS..(f as usize + 1) * TAGS].copy_from_slice(&scores);
-        (Tagger { weights }, vec![f])
+        (Tagger::from_weights(&weights), vec![f])
+    }
+
+    #[test]
+    fn the_embedded_tagger_reads_and_writes_back_the_same_bytes() {
+        let t = Tagger::from_bytes(super::EMBEDDED_TAGGER).unwrap();
+        assert_eq!(t.to_bytes(), super::EMBEDDED_TAGGER);
+        let (t, _) = biased([0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0]);
+        assert_eq!(Tagger::from_bytes(&t.to_bytes()).unwrap().to_bytes(), t.to_bytes());
+        assert!(Tagger::from_bytes(b"nonsense").is_err());
     }
 
     #[test]
@@ -1220,9 +1229,16 @@ pub const BUCKETS: usize = 1 << 18;
 /// (`ở Florida`, `đạo diễn James Cameron`), and may leave them out.
 #[derive(Clone, Debug)]
 pub struct Tagger {
-    /// `BUCKETS x TAGS` weights.
-    pub weights: Vec<f32>,
+    /// For each of the `BUCKETS` features, its row in `table`, or [`NO_ROW`] for a feature
+    /// whose weights are all zero (most of them: a dense `BUCKETS x TAGS` table was 9.4 MB,
+    /// a third of it in rows of zeros, and its pages were a tenth of the start-up's).
+    rows: Vec<u32>,
+    /// The weights of the tags, per feature with any.
+    table: Vec<[f32; TAGS]>,
 }
+
+/// A feature without weights.
+const NO_ROW: u32 = u32::MAX;
 
 /// Features of one word; the previous tag is added while decoding.
 pub type WordFeatures = [u32; 21];
@@ -1246,6 +1262,20 @@ impl Tagger {
         &TAGGER
     }
 
+    /// A tagger with `BUCKETS x TAGS` dense weights (feature-major); missing ones are zero.
+    pub fn from_weights(weights: &[f32]) -> Tagger {
+        let mut t = Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() };
+        for (f, row) in weights.chunks(TAGS).take(BUCKETS).enumerate() {
+            if row.iter().any(|&w| w != 0.0) {
+                let mut r = [0.0; TAGS];
+                r[..row.len()].copy_from_slice(row);
+                t.rows[f] = t.table.len() as u32;
+                t.table.push(r);
+            }
+        }
+        t
+    }
+
     /// Parses a model written by [`Tagger::to_bytes`].
     ///
     /// # Errors
@@ -1256,22 +1286,30 @@ impl Tagger {
         if rest.len() % 8 != 0 {
             return Err(bad("truncated"));
         }
-        let mut weights = vec![0.0; BUCKETS * TAGS];
+        let mut t = Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() };
         for c in rest.chunks_exact(8) {
             let i = u32::from_le_bytes(c[..4].try_into().expect("4 bytes")) as usize;
             let w = f32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-            *weights.get_mut(i).ok_or_else(|| bad("weight index out of range"))? = w;
+            let r = t.rows.get_mut(i / TAGS).ok_or_else(|| bad("weight index out of range"))?;
+            if *r == NO_ROW {
+                *r = t.table.len() as u32;
+                t.table.push([0.0; TAGS]);
+            }
+            t.table[*r as usize][i % TAGS] = w;
         }
-        Ok(Tagger { weights })
+        Ok(t)
     }
 
     /// Serializes the non-zero weights.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = TAGGER_MAGIC.to_vec();
-        for (i, &w) in self.weights.iter().enumerate() {
-            if w != 0.0 {
-                out.extend_from_slice(&(i as u32).to_le_bytes());
-                out.extend_from_slice(&w.to_le_bytes());
+        for (f, &r) in self.rows.iter().enumerate() {
+            let Some(row) = self.table.get(r as usize) else { continue };
+            for (t, &w) in row.iter().enumerate() {
+                if w != 0.0 {
+                    out.extend_from_slice(&((f * TAGS + t) as u32).to_le_bytes());
+                    out.extend_from_slice(&w.to_le_bytes());
+                }
             }
         }
         out
@@ -1282,9 +1320,11 @@ impl Tagger {
         *out = [0.0; TAGS];
         let prev_f = Tagger::prev_feature(prev);
         for &f in feats.iter().chain(std::iter::once(&prev_f)) {
-            let row = &self.weights[f as usize * TAGS..(f as usize + 1) * TAGS];
-            for (o, w) in out.iter_mut().zip(row) {
-                *o += w;
+            let r = self.rows.get(f as usize).copied().unwrap_or(NO_ROW);
+            if let Some(row) = self.table.get(r as usize) {
+                for (o, w) in out.iter_mut().zip(row) {
+                    *o += w;
+                }
             }
         }
     }

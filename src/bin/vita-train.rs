@@ -839,7 +839,7 @@ fn train_ner(a: &Args) -> Result<(), String> {
     }
     let weights: Vec<f32> =
         w.iter().zip(&u).map(|(&wv, &uv)| (f64::from(wv) - uv / c) as f32).collect();
-    let tagger = Tagger { weights };
+    let tagger = Tagger::from_weights(&weights);
     let bytes = tagger.to_bytes();
     let out = a.out_or("src/data/ner-tagger.bin");
     std::fs::write(&out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
