@@ -139,8 +139,17 @@ impl Decimal {
             return;
         }
         self.value = n;
-        let mut carry = step;
-        let mut i = 20;
+        // The last two digits and the step, mostly without a carry.
+        let low = usize::from(self.buf[18] - b'0') * 10 + usize::from(self.buf[19] - b'0') + step;
+        if low < 100 {
+            self.buf[18..20].copy_from_slice(&PAIRS[2 * low..2 * low + 2]);
+            self.first = self.first.min(if low >= 10 { 18 } else { 19 });
+            return;
+        }
+        self.buf[18..20].copy_from_slice(&PAIRS[2 * (low - 100)..2 * (low - 100) + 2]);
+        self.first = self.first.min(18);
+        let mut carry = 1;
+        let mut i = 18;
         // `n` has at most 20 digits, so the carry is spent by the first: `i` stays in bounds.
         loop {
             i -= 1;
@@ -726,22 +735,29 @@ const LETTER_KINDS: [bool; 8] = {
 fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &crate::Token) {
     let letters = LETTER_KINDS[t.kind as usize & 7];
     let (start, end, plain_text) = measure(at, t.span, !letters);
-    let norm = doc.norm(t);
-    let plain_norm = letters || plain(norm);
     let kind_end = KIND_ENDS.get(t.kind as usize);
+    // A letter token's key needs no escaping: only its length is read (no char boundaries to
+    // check).
+    let key = t.norm();
+    let (plain_norm, key_len) = if letters {
+        (true, key.len())
+    } else {
+        let norm = doc.norm(t);
+        (plain(norm), norm.len())
+    };
     if plain_text
         && plain_norm
         && end < SMALL_MAX
         && let (Some(text16), Some(norm16), Some(kind_end)) = (
             block16(at.text.as_bytes(), t.span.start, t.span.len()),
-            block16(doc.norms().as_bytes(), t.norm().start, norm.len()),
+            block16(doc.norms().as_bytes(), key.start, key_len),
             kind_end,
         )
     {
         let mut w = Small::new();
         w.text_fields(at, start, end, text16, t.span.len());
         w.lit(b"\",\"norm\":\"");
-        w.block(norm16, norm.len());
+        w.block(norm16, key_len);
         w.lit(b"\"");
         w.block(&kind_end.0, kind_end.1);
         w.append_to(out);
@@ -749,8 +765,9 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
     }
     text_fields(out, at.text, t.span, start, end, plain_text);
     out.extend_from_slice(b",\"norm\":");
+    let norm = doc.norm(t);
     if plain_norm {
-        plain_string_at(out, doc.norms().as_bytes(), t.norm().start, norm.len());
+        plain_string_at(out, doc.norms().as_bytes(), key.start, norm.len());
     } else {
         string(out, norm);
     }
@@ -767,8 +784,12 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
 
 /// Writes a word's object.
 #[inline(always)]
-fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, w: &crate::Word) {
-    let (start, end, plain) = measure(at, w.span, true);
+fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, w: &crate::Word) {
+    // A word of one letter token is that token's text, which needs no escaping; a longer one
+    // may hold a line break between its tokens.
+    let one_letter_token = w.tokens.len() == 1
+        && doc.tokens().get(w.tokens.start).is_some_and(|t| LETTER_KINDS[t.kind as usize & 7]);
+    let (start, end, plain) = measure(at, w.span, !one_letter_token);
     if plain
         && end.max(w.tokens.end) < SMALL_MAX
         && let Some(text16) = block16(at.text.as_bytes(), w.span.start, w.span.len())
@@ -969,7 +990,14 @@ pub fn write_record(
     }
     if layers.words {
         out.buf().extend_from_slice(b",\"words\":");
-        array(out, text, offsets, doc.words(), |w| w.span, word_object);
+        array(
+            out,
+            text,
+            offsets,
+            doc.words(),
+            |w| w.span,
+            |out, at, w| word_object(out, at, doc, w),
+        );
     }
     if layers.entities {
         out.buf().extend_from_slice(b",\"entities\":");
