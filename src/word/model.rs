@@ -550,33 +550,36 @@ impl Model {
         let n = f.ids.len() - 4;
         let gaps = n.saturating_sub(1);
         scores.clear();
-        scores.resize(gaps, 0.0);
         if gaps == 0 {
             return;
         }
-        // Padded token k (0..n+4) is at position `pos` of gap g when k = g + pos; add its
-        // weights to every gap it touches.
-        let add = |scores: &mut Vec<f32>, g: isize, w: f32| {
-            if g >= 0 && (g as usize) < gaps {
-                scores[g as usize] += w;
-            }
-        };
+        // Padded token k (0..n+4) is at position `pos` of gap g when k = g + pos; it adds its
+        // weights to every gap it touches. The gaps are written from index `PAD`, with room
+        // on both sides for the positions of the padding tokens, so that each token adds to
+        // four neighbouring slots without a check per slot; each gap gets the same additions
+        // in the same order as when they were checked one by one.
+        const PAD: usize = 3;
+        scores.resize(gaps + 2 * PAD + 2, 0.0);
         for k in 0..f.ids.len() {
+            // The slots of gaps k - 3 ..= k, in that order.
+            let Some(slots) = scores.get_mut(k..k + 4) else { break };
             let u = self.uni.get(f.ids[k] as usize).copied().unwrap_or_default();
             for (pos, &w) in u.iter().enumerate() {
-                add(scores, k as isize - pos as isize, w);
+                slots[PAD - pos] += w;
             }
             for (slot, &w) in f.pairs[k].w.iter().enumerate() {
-                add(scores, k as isize - slot as isize, w);
+                slots[PAD - slot] += w;
             }
             if k + 2 < f.ids.len()
                 && let Some(t) = self.triples.get(&seq_hash(&f.ids[k..k + 3]))
             {
                 for (slot, &w) in t.iter().enumerate() {
-                    add(scores, k as isize - slot as isize, w);
+                    slots[PAD - slot] += w;
                 }
             }
         }
+        scores.drain(..PAD);
+        scores.truncate(gaps);
         for (g, s) in scores.iter_mut().enumerate() {
             dense_features(f, g, |i| *s += self.dense[i]);
         }
