@@ -71,18 +71,65 @@ impl WordSet {
 const TRIGGER_LISTS: [(&[&str], u8); 4] =
     [(PERSON_TITLES, 1), (ORG_TRIGGERS, 2), (LOC_TRIGGERS, 4), (MISC_TRIGGERS, 8)];
 
+/// A filter in front of a set of key hashes: a bit per value of their 12 high bits, so that
+/// most hashes not in the set are ruled out by one load instead of a set lookup.
+#[derive(Clone, Debug)]
+struct HashFilter([u64; 64]);
+
+impl Default for HashFilter {
+    fn default() -> HashFilter {
+        HashFilter([0; 64])
+    }
+}
+
+impl HashFilter {
+    fn slot(hash: u64) -> (usize, u64) {
+        let b = (hash >> 52) as usize;
+        (b / 64, 1 << (b % 64))
+    }
+
+    fn insert(&mut self, hash: u64) {
+        let (word, bit) = Self::slot(hash);
+        self.0[word] |= bit;
+    }
+
+    /// False when `hash` was never inserted; true when it may have been.
+    #[inline]
+    fn may_contain(&self, hash: u64) -> bool {
+        let (word, bit) = Self::slot(hash);
+        self.0[word] & bit != 0
+    }
+}
+
 /// Key hash of a first syllable -> the bits of the trigger lists with a phrase starting with it:
 /// a word starting otherwise skips the checks of a list (a third of all words start a phrase
 /// of some list, far fewer of the one asked about).
-static TRIGGER_STARTS: LazyLock<FxHashMap<u64, u8>> = LazyLock::new(|| {
-    let mut starts = FxHashMap::default();
+#[derive(Default)]
+struct TriggerStarts {
+    filter: HashFilter,
+    bits: FxHashMap<u64, u8>,
+}
+
+impl TriggerStarts {
+    #[inline]
+    fn get(&self, hash: u64) -> u8 {
+        if !self.filter.may_contain(hash) {
+            return 0;
+        }
+        self.bits.get(&hash).copied().unwrap_or(0)
+    }
+}
+
+static TRIGGER_STARTS: LazyLock<TriggerStarts> = LazyLock::new(|| {
+    let mut t = TriggerStarts::default();
     for (list, bit) in TRIGGER_LISTS {
         for p in list {
-            *starts.entry(crate::token::key_hash(p.split(' ').next().unwrap_or(p))).or_insert(0) |=
-                bit;
+            let h = crate::token::key_hash(p.split(' ').next().unwrap_or(p));
+            *t.bits.entry(h).or_insert(0) |= bit;
+            t.filter.insert(h);
         }
     }
-    starts
+    t
 });
 
 static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PERSON_TITLES, 1));
@@ -339,9 +386,8 @@ pub struct Knowledge {
     /// Key hashes of the first syllables of the names written with a lower-case start
     /// (`châu Âu`, `iPhone`).
     lower_starts: FxHashSet<u64>,
-    /// Bit `h >> 58` set for each hash `h` of `lower_starts`: most words are ruled out
-    /// without a set lookup.
-    lower_start_bits: u64,
+    /// In front of `lower_starts`: most words are ruled out without a set lookup.
+    lower_start_filter: HashFilter,
     surnames: FxHashSet<String>,
     middles: FxHashSet<String>,
     given: FxHashSet<String>,
@@ -399,7 +445,7 @@ impl Knowledge {
             if !name.chars().next().is_some_and(is_upper) {
                 let h = crate::token::key_hash(key.split(' ').next().unwrap_or(""));
                 k.lower_starts.insert(h);
-                k.lower_start_bits |= 1 << (h >> 58);
+                k.lower_start_filter.insert(h);
             }
             let mask = name
                 .split_whitespace()
@@ -563,23 +609,23 @@ fn sentence_words<'a>(
         }
         keys
     };
+    let starts = &*TRIGGER_STARTS;
     sw.iter()
         .zip(ranges)
         .map(|(w, r)| {
             let toks = &doc.tokens()[w.tokens.clone()];
-            let text = doc.slice(w.span);
-            let key = &buf[r.clone()];
+            let first = &toks[0];
             W {
-                key,
+                key: &buf[r.clone()],
                 buf,
                 ks: r.start,
                 ke: r.end,
-                text,
+                text: doc.slice(w.span),
                 // The first token's key is the first syllable; its hash is already known.
-                triggers: TRIGGER_STARTS.get(&toks[0].hash).copied().unwrap_or(0),
-                first_hash: toks[0].hash,
-                syllables: w.tokens.len(),
-                cap: !caps && toks[0].case & crate::token::case::FIRST_UPPER != 0,
+                triggers: starts.get(first.hash),
+                first_hash: first.hash,
+                syllables: toks.len(),
+                cap: !caps && first.case & crate::token::case::FIRST_UPPER != 0,
                 vietnamese: toks.iter().all(|t| t.kind == TokenKind::Syllable),
                 letters: toks.iter().all(|t| t.kind.is_wordlike()),
             }
@@ -941,8 +987,8 @@ impl EntityRecognizer {
     ) -> Option<(usize, &[EntityLabel])> {
         let k = self.knowledge();
         let h = ws[i].first_hash;
-        let lower_start = k.lower_start_bits & (1 << (h >> 58)) != 0 && k.lower_starts.contains(&h);
-        if !caps && !lower && !ws[i].cap && !lower_start {
+        let lower_start = || k.lower_start_filter.may_contain(h) && k.lower_starts.contains(&h);
+        if !caps && !lower && !ws[i].cap && !lower_start() {
             return None;
         }
         self.known_from(k, ws, i, caps, lower)
