@@ -43,7 +43,9 @@ struct WordSet {
 }
 
 impl WordSet {
-    fn new(list: &'static [&'static str], bit: u8) -> WordSet {
+    /// Trigger list `k` of [`TRIGGER_LISTS`].
+    fn from_triggers(k: usize) -> WordSet {
+        let (list, bit) = TRIGGER_LISTS[k];
         WordSet {
             set: list.iter().copied().collect(),
             longest: list.iter().map(|p| p.split(' ').count()).max().unwrap_or(1),
@@ -67,7 +69,7 @@ impl WordSet {
     }
 }
 
-/// The trigger lists and their bits.
+/// The trigger lists and their bits in [`W::triggers`].
 const TRIGGER_LISTS: [(&[&str], u8); 4] =
     [(PERSON_TITLES, 1), (ORG_TRIGGERS, 2), (LOC_TRIGGERS, 4), (MISC_TRIGGERS, 8)];
 
@@ -132,10 +134,10 @@ static TRIGGER_STARTS: LazyLock<TriggerStarts> = LazyLock::new(|| {
     t
 });
 
-static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(PERSON_TITLES, 1));
-static ORGS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(ORG_TRIGGERS, 2));
-static LOCS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(LOC_TRIGGERS, 4));
-static WORKS: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(MISC_TRIGGERS, 8));
+static TITLES: LazyLock<WordSet> = LazyLock::new(|| WordSet::from_triggers(0));
+static ORGS: LazyLock<WordSet> = LazyLock::new(|| WordSet::from_triggers(1));
+static LOCS: LazyLock<WordSet> = LazyLock::new(|| WordSet::from_triggers(2));
+static WORKS: LazyLock<WordSet> = LazyLock::new(|| WordSet::from_triggers(3));
 static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(|| Knowledge::parse(EMBEDDED));
 
 /// Longest known name, in words.
@@ -1127,6 +1129,26 @@ mod tests {
         let mut weights = vec![0.0; super::BUCKETS * TAGS];
         weights[f as usize * TAGS..(f as usize + 1) * TAGS].copy_from_slice(&scores);
         (Tagger::from_weights(&weights), vec![f])
+    }
+
+    #[test]
+    fn every_trigger_phrase_starts_where_its_list_is_looked_for() {
+        use super::{LOCS, ORGS, TITLES, TRIGGER_STARTS, WORKS};
+        for list in [&*TITLES, &*ORGS, &*LOCS, &*WORKS] {
+            for p in &list.set {
+                let first = p.split(' ').next().unwrap();
+                let h = crate::token::key_hash(first);
+                assert_ne!(TRIGGER_STARTS.get(h) & list.bit, 0, "{p}");
+                // The filter never hides a start; most other words are turned away by it.
+                assert!(TRIGGER_STARTS.filter.may_contain(h));
+            }
+        }
+        let others = ["hôm", "nay", "trời", "đẹp", "và", "máy", "tính", "của", "chúng", "tôi"];
+        let through = others
+            .iter()
+            .filter(|w| TRIGGER_STARTS.filter.may_contain(crate::token::key_hash(w)))
+            .count();
+        assert!(through <= 3, "{through} of {} common words pass the filter", others.len());
     }
 
     #[test]
