@@ -45,9 +45,9 @@ pub(crate) struct OffsetCursor<'a> {
     byte: usize,
     chars: usize,
     mode: Offsets,
-    /// The last offset written by [`Small::offset`].
+    /// The last offset a short object wrote (see [`Small::decimal`]).
     offset: Decimal,
-    /// The last token index written by [`Small::index`].
+    /// The last token index a short word wrote.
     index: Decimal,
 }
 
@@ -382,9 +382,15 @@ fn group_len() -> usize {
     4 * rayon::current_num_threads()
 }
 
+/// Whether JSON escapes the byte `b` (a control character, `"` or `\\`).
+#[inline(always)]
+fn escaped(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
 /// Whether `s` is written in JSON as it is.
 fn plain(s: &str) -> bool {
-    s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\')
+    !s.bytes().any(escaped)
 }
 
 /// Appends `s` as a JSON string, escaped as `serde_json` escapes it (`\"`, `\\`, the short
@@ -405,7 +411,7 @@ fn string(out: &mut Vec<u8>, s: &str) {
             }
         }
         let c = b[i];
-        if c < 0x20 || c == b'"' || c == b'\\' {
+        if escaped(c) {
             out.extend_from_slice(&b[run..i]);
             push_escape(out, c);
             run = i + 1;
@@ -479,15 +485,23 @@ fn digits(mut n: usize) -> ([u8; 20], usize) {
     (block, 20 - i)
 }
 
+/// Appends the first `len` bytes of `block` (all of them when `len >= N`) by copying all `N`
+/// and cutting back: a copy of a known size is a few instructions, one of a variable size a
+/// call to `memcpy`.
+#[inline(always)]
+fn push_first<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], len: usize) {
+    let at = out.len();
+    out.extend_from_slice(block);
+    out.truncate(at + len);
+}
+
 /// Appends `n` in decimal, copied as one fixed 20-byte block and cut back: copying `itoa`'s
 /// variable-length result was a call to `memcpy` per number, four or five per token (with the
 /// copies of the texts, 6% of `annotate -j 1`'s time went to `memmove`).
 #[inline(always)]
 fn num(out: &mut Vec<u8>, n: usize) {
     let (block, len) = digits(n);
-    let at = out.len();
-    out.extend_from_slice(&block);
-    out.truncate(at + len);
+    push_first(out, &block, len);
 }
 
 /// A token's or word's object written into a buffer on the stack by fixed-size copies, each
@@ -526,19 +540,11 @@ impl Small {
         self.len += len.min(N);
     }
 
-    /// The offset `n`, through the cursor's digits of the last one.
+    /// The number `n`, through `digits`, the digits of the last number of its kind written.
     #[inline(always)]
-    fn offset(&mut self, at: &mut OffsetCursor, n: usize) {
-        at.offset.to(n);
-        let (block, len) = at.offset.block();
-        self.block(block, len);
-    }
-
-    /// The token index `n`, through the cursor's digits of the last one.
-    #[inline(always)]
-    fn index(&mut self, at: &mut OffsetCursor, n: usize) {
-        at.index.to(n);
-        let (block, len) = at.index.block();
+    fn decimal(&mut self, digits: &mut Decimal, n: usize) {
+        digits.to(n);
+        let (block, len) = digits.block();
         self.block(block, len);
     }
 
@@ -554,18 +560,16 @@ impl Small {
         len: usize,
     ) {
         self.lit(b"{\"start\":");
-        self.offset(at, start);
+        self.decimal(&mut at.offset, start);
         self.lit(b",\"end\":");
-        self.offset(at, end);
+        self.decimal(&mut at.offset, end);
         self.lit(b",\"text\":\"");
         self.block(text, len);
     }
 
     #[inline(always)]
     fn append_to(&self, out: &mut Vec<u8>) {
-        let at = out.len();
-        out.extend_from_slice(&self.buf);
-        out.truncate(at + self.len);
+        push_first(out, &self.buf, self.len);
     }
 }
 
@@ -612,9 +616,7 @@ const KIND_ENDS: [Block; 8] = {
 
 #[inline(always)]
 fn push_block(out: &mut Vec<u8>, b: &Block) {
-    let at = out.len();
-    out.extend_from_slice(&b.0);
-    out.truncate(at + b.1);
+    push_first(out, &b.0, b.1);
 }
 
 /// Appends `x` with four decimals, as `{:.4}` does (ties to even), without the formatter's
@@ -645,14 +647,9 @@ fn fixed4(out: &mut Vec<u8>, x: f32) {
 #[inline(always)]
 fn plain_string_at(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
     out.push(b'"');
-    let old = out.len();
-    if len <= 16
-        && let Some(block) = src.get(at..at + 16)
-    {
-        out.extend_from_slice(block);
-        out.truncate(old + len);
-    } else {
-        out.extend_from_slice(&src[at..at + len]);
+    match block16(src, at, len) {
+        Some(block) => push_first(out, block, len),
+        None => out.extend_from_slice(&src[at..at + len]),
     }
     out.push(b'"');
 }
@@ -675,7 +672,7 @@ fn measure(at: &mut OffsetCursor, sp: crate::Span, check: bool) -> (usize, usize
     if check {
         for &b in s {
             chars += usize::from((b as i8) >= -0x40);
-            plain &= b >= 0x20 && b != b'"' && b != b'\\';
+            plain &= !escaped(b);
         }
     } else {
         chars = s.iter().filter(|&&b| (b as i8) >= -0x40).count();
@@ -739,12 +736,9 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
     // A letter token's key needs no escaping: only its length is read (no char boundaries to
     // check).
     let key = t.norm();
-    let (plain_norm, key_len) = if letters {
-        (true, key.len())
-    } else {
-        let norm = doc.norm(t);
-        (plain(norm), norm.len())
-    };
+    let norm = (!letters).then(|| doc.norm(t));
+    let plain_norm = norm.is_none_or(plain);
+    let key_len = norm.map_or(key.len(), str::len);
     if plain_text
         && plain_norm
         && end < SMALL_MAX
@@ -765,7 +759,7 @@ fn token_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, t: &cr
     }
     text_fields(out, at.text, t.span, start, end, plain_text);
     out.extend_from_slice(b",\"norm\":");
-    let norm = doc.norm(t);
+    let norm = norm.unwrap_or_else(|| doc.norm(t));
     if plain_norm {
         plain_string_at(out, doc.norms().as_bytes(), key.start, norm.len());
     } else {
@@ -797,9 +791,9 @@ fn word_object(out: &mut Vec<u8>, at: &mut OffsetCursor, doc: &Document, w: &cra
         let mut s = Small::new();
         s.text_fields(at, start, end, text16, w.span.len());
         s.lit(b"\",\"tokens\":[");
-        s.index(at, w.tokens.start);
+        s.decimal(&mut at.index, w.tokens.start);
         s.lit(b",");
-        s.index(at, w.tokens.end);
+        s.decimal(&mut at.index, w.tokens.end);
         s.lit(b"]}");
         s.append_to(out);
         return;

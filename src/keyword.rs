@@ -283,7 +283,7 @@ impl DocPhrases {
         const ACRONYM: u8 = 2;
         let mut hashes: Vec<u64> = Vec::with_capacity(words.len());
         let mut kinds: Vec<u8> = Vec::with_capacity(words.len());
-        let mut keys = |k: Option<(u64, bool)>| {
+        let mut record = |k: Option<(u64, bool)>| {
             hashes.push(k.map_or(0, |k| k.0));
             kinds.push(match k {
                 None => NOT_CONTENT,
@@ -312,7 +312,7 @@ impl DocPhrases {
                 let letters =
                     toks.iter().all(|t| matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign));
                 if !letters {
-                    keys(None);
+                    record(None);
                     continue;
                 }
                 let acronym = is_acronym(doc, w, caps);
@@ -327,13 +327,13 @@ impl DocPhrases {
                     (key_hash(&norm), false)
                 };
                 if short || (!acronym && stopwords.contains_hash(kh)) {
-                    keys(None);
+                    record(None);
                     continue;
                 }
                 let h = if acronym { key_hash(doc.slice(w.span)) } else { kh };
                 let e = stats.entry(h).or_insert((0, si as u32, acronym, kh));
                 e.0 += 1;
-                keys(Some((h, acronym)));
+                record(Some((h, acronym)));
             }
             sents.push((caps, start..wi, first_wordlike.unwrap_or(wi - start)));
         }

@@ -1332,16 +1332,28 @@ impl Tagger {
 
     /// A tagger with `BUCKETS x TAGS` dense weights (feature-major); missing ones are zero.
     pub fn from_weights(weights: &[f32]) -> Tagger {
-        let mut t = Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() };
-        for (f, row) in weights.chunks(TAGS).take(BUCKETS).enumerate() {
-            if row.iter().any(|&w| w != 0.0) {
-                let mut r = [0.0; TAGS];
-                r[..row.len()].copy_from_slice(row);
-                t.rows[f] = t.table.len() as u32;
-                t.table.push(r);
+        let mut t = Tagger::zero();
+        for (i, &w) in weights.iter().enumerate().take(BUCKETS * TAGS) {
+            if w != 0.0 {
+                t.set(i, w);
             }
         }
         t
+    }
+
+    /// A tagger whose weights are all zero.
+    fn zero() -> Tagger {
+        Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() }
+    }
+
+    /// Sets weight `i` (feature `i / TAGS`, tag `i % TAGS`), which must be in range.
+    fn set(&mut self, i: usize, w: f32) {
+        let r = &mut self.rows[i / TAGS];
+        if *r == NO_ROW {
+            *r = self.table.len() as u32;
+            self.table.push([0.0; TAGS]);
+        }
+        self.table[*r as usize][i % TAGS] = w;
     }
 
     /// Parses a model written by [`Tagger::to_bytes`].
@@ -1354,16 +1366,14 @@ impl Tagger {
         if rest.len() % 8 != 0 {
             return Err(bad("truncated"));
         }
-        let mut t = Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() };
+        let mut t = Tagger::zero();
         for c in rest.chunks_exact(8) {
             let i = u32::from_le_bytes(c[..4].try_into().expect("4 bytes")) as usize;
             let w = f32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-            let r = t.rows.get_mut(i / TAGS).ok_or_else(|| bad("weight index out of range"))?;
-            if *r == NO_ROW {
-                *r = t.table.len() as u32;
-                t.table.push([0.0; TAGS]);
+            if i >= BUCKETS * TAGS {
+                return Err(bad("weight index out of range"));
             }
-            t.table[*r as usize][i % TAGS] = w;
+            t.set(i, w);
         }
         Ok(t)
     }

@@ -196,65 +196,27 @@ impl Pipeline {
 
     /// Computes (or recomputes) the words layer of a document that has tokens and sentences.
     pub fn segment(&self, doc: &mut Document) {
-        if !shared_among_threads(&doc.text) {
-            doc.words = self.segment_sentences(doc, 0..doc.sentences.len());
-            return;
-        }
         let d: &Document = doc;
-        let runs = sentence_runs(d);
-        let words = if u32::try_from(d.tokens.len()).is_ok() {
-            // Each run's words as token ranges from the run's first token (8 bytes a word, in
-            // a buffer each thread reuses), appended to the whole in order as soon as the
-            // runs before are.
-            let mut words = Vec::with_capacity(d.tokens.len());
+        // At most a word per token: room up front.
+        let mut words = Vec::with_capacity(d.tokens.len());
+        if shared_among_threads(&d.text) {
+            // Each run's words made in a buffer its thread reuses, appended to the whole in
+            // order as soon as the runs before are.
+            let runs = sentence_runs(d);
             made_in_order(
                 runs.len(),
                 &mut words,
-                |k, bounds: &mut Vec<(u32, u32)>| {
-                    let base = d.sentences[runs[k].start].tokens.start;
-                    // Fits: within the document's tokens.
-                    self.each_word(d, runs[k].clone(), |a, b| {
-                        bounds.push(((a - base) as u32, (b - base) as u32))
-                    });
-                },
-                |k, bounds, words| {
-                    let base = d.sentences[runs[k].start].tokens.start;
-                    words.extend(bounds.drain(..).map(|(a, b)| {
-                        let (a, b) = (base + a as usize, base + b as usize);
-                        Word {
-                            span: Span::new(d.tokens[a].span.start, d.tokens[b - 1].span.end),
-                            tokens: a..b,
-                        }
-                    }));
-                },
+                |k, buffer: &mut Vec<Word>| self.words_into(d, runs[k].clone(), buffer),
+                |_, buffer, words| words.append(buffer),
             );
-            words
         } else {
-            flatten(
-                runs.into_par_iter()
-                    .with_max_len(1)
-                    .map(|run| self.segment_sentences(d, run))
-                    .collect(),
-            )
-        };
+            self.words_into(d, 0..d.sentences.len(), &mut words);
+        }
         doc.words = words;
     }
 
-    /// The words of the sentences `run` of `doc`.
-    fn segment_sentences(&self, doc: &Document, run: Range<usize>) -> Vec<Word> {
-        let sentences = &doc.sentences[run.clone()];
-        let n_tokens = sentences.last().map_or(0, |l| l.tokens.end)
-            - sentences.first().map_or(0, |f| f.tokens.start);
-        let mut words = Vec::with_capacity(n_tokens);
-        self.each_word(doc, run, |a, b| {
-            let span = Span::new(doc.tokens[a].span.start, doc.tokens[b - 1].span.end);
-            words.push(Word { span, tokens: a..b });
-        });
-        words
-    }
-
-    /// Calls `word(first token, end token)` for each word of the sentences `run` of `doc`.
-    fn each_word(&self, doc: &Document, run: Range<usize>, mut word: impl FnMut(usize, usize)) {
+    /// Appends the words of the sentences `run` of `doc` to `words`.
+    fn words_into(&self, doc: &Document, run: Range<usize>, words: &mut Vec<Word>) {
         let mut gaps = Vec::new();
         for s in &doc.sentences[run] {
             let n = s.tokens.len();
@@ -265,7 +227,8 @@ impl Pipeline {
             for i in s.tokens.clone() {
                 let last = i + 1 == s.tokens.end || !gaps[i - s.tokens.start];
                 if last {
-                    word(start, i + 1);
+                    let span = Span::new(doc.tokens[start].span.start, doc.tokens[i].span.end);
+                    words.push(Word { span, tokens: start..i + 1 });
                     start = i + 1;
                 }
             }
@@ -285,41 +248,14 @@ pub(crate) fn shared_among_threads(text: &str) -> bool {
 /// Tokens per run of sentences handed to one task.
 const RUN_TOKENS: usize = 16 << 10;
 
-/// The results of consecutive pieces, put together by the threads of the current pool: one
-/// thread copying a document's words into a new vector, and taking the page faults of its
-/// first writes, left the others idle for a tenth of the parallel run.
-pub(crate) fn flatten<T: Clone + Send + Sync>(parts: Vec<Vec<T>>) -> Vec<T> {
-    if parts.len() <= 1 {
-        return parts.into_iter().next().unwrap_or_default();
-    }
-    flatten_with(&parts, |_, t| t.clone())
-}
-
-/// `f(k, element)` for the elements of consecutive `parts` (`k` the part's index), in order,
-/// made by the threads of the current pool: the whole is first filled (each thread touching
-/// its share of the new pages), then each part written into its place in a tight loop.
-fn flatten_with<T: Sync, U: Clone + Send + Sync>(
-    parts: &[Vec<T>],
-    f: impl Fn(usize, &T) -> U + Sync,
-) -> Vec<U> {
-    let Some(fill) = parts.iter().enumerate().find_map(|(k, p)| p.first().map(|x| f(k, x))) else {
-        return Vec::new();
-    };
-    let n = parts.iter().map(Vec::len).sum();
-    let mut all: Vec<U> =
-        (0..n).into_par_iter().with_min_len(1 << 14).map(|_| fill.clone()).collect();
-    let mut places = Vec::with_capacity(parts.len());
-    let mut rest = all.as_mut_slice();
+/// The results of consecutive pieces, put together (each element moved once). Used for the
+/// small layers (sentences, entities); tokens and words are appended as they are made (see
+/// [`made_in_order`]).
+pub(crate) fn flatten<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
     for p in parts {
-        let (place, more) = std::mem::take(&mut rest).split_at_mut(p.len());
-        places.push(place);
-        rest = more;
+        all.extend(p);
     }
-    places.into_par_iter().zip(parts).enumerate().with_max_len(1).for_each(|(k, (place, part))| {
-        for (x, y) in place.iter_mut().zip(part) {
-            *x = f(k, y);
-        }
-    });
     all
 }
 
