@@ -30,6 +30,7 @@ pub mod sentence;
 pub mod span;
 pub mod stats;
 pub mod syllable;
+pub mod table;
 pub mod token;
 pub mod word;
 

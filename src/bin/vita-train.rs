@@ -338,8 +338,8 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
         }
     }
     let mut lex = Lexicon::default();
-    for (i, k) in keys.into_iter().filter(|k| !k.is_empty() && k.len() < 256).enumerate() {
-        lex.insert_key(&k, model::ids::FIRST + i as u32);
+    for k in keys.iter().filter(|k| !k.is_empty() && k.len() < 256) {
+        lex.insert_key(k);
     }
     for ((x, y), &c) in &pair_raw {
         if c < a.min_raw {
@@ -368,7 +368,7 @@ fn train_segmenter(a: &Args) -> Result<(), String> {
     }
     eprintln!(
         "vocabulary {} keys, {} pair statistics, dictionary {} entries",
-        lex.vocab.len(),
+        lex.vocab_len(),
         lex.pairs.len(),
         lex.dict.len()
     );

@@ -18,13 +18,15 @@
 
 use crate::document::Document;
 use crate::error::{Error, Result};
+use crate::table::{Bytes, Record, Table};
 use crate::token::{Token, TokenKind};
 use rustc_hash::{FxHashMap, FxHasher};
+use std::borrow::Cow;
 use std::hash::Hasher;
 use std::ops::Range;
 
 /// First bytes of a segmenter model file, including the format version.
-pub const MAGIC: &[u8] = b"vita-segmenter 1\n";
+pub const MAGIC: &[u8] = b"vita-segmenter 2\n";
 
 /// Reserved syllable ids.
 pub mod ids {
@@ -155,6 +157,26 @@ pub struct PairEntry {
 
 const NO_PAIR: PairEntry = PairEntry { w: [0.0; 3], stats: PairStats::UNSEEN };
 
+impl Record for PairEntry {
+    const SIZE: usize = 14;
+    /// Buckets out of range (a damaged file) are read as the last one.
+    #[inline]
+    fn read(b: &[u8]) -> PairEntry {
+        PairEntry {
+            w: <[f32; 3]>::read(&b[..12]),
+            stats: PairStats {
+                pmi: b[12].min(PMI_BUCKETS as u8 - 1),
+                count: b[13].min(COUNT_BUCKETS as u8 - 1),
+            },
+        }
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.w.write(out);
+        out.push(self.stats.pmi);
+        out.push(self.stats.count);
+    }
+}
+
 /// Hash of a sequence of syllable ids (dictionary keys, trigram keys).
 #[inline]
 pub fn seq_hash(ids: &[u32]) -> u64 {
@@ -175,7 +197,7 @@ fn pair_key(a: u32, b: u32) -> u64 {
 /// so matching stops as soon as no word can continue.
 #[derive(Clone, Debug, Default)]
 pub struct Dict {
-    entries: FxHashMap<u64, u8>,
+    entries: Table<u8>,
 }
 
 const PREFIX: u8 = 0x80;
@@ -186,10 +208,11 @@ impl Dict {
         if ids.len() < 2 || ids.len() > MAX_WORD {
             return;
         }
+        let entries = self.entries.open();
         for k in 2..ids.len() {
-            *self.entries.entry(seq_hash(&ids[..k])).or_default() |= PREFIX;
+            *entries.entry(seq_hash(&ids[..k])).or_default() |= PREFIX;
         }
-        *self.entries.entry(seq_hash(ids)).or_default() |= src;
+        *entries.entry(seq_hash(ids)).or_default() |= src;
     }
 
     /// Number of entries (words and prefixes).
@@ -206,9 +229,9 @@ impl Dict {
     #[inline]
     pub fn matches(&self, ids: &[u32], mut f: impl FnMut(usize, u8)) {
         for len in 2..=ids.len().min(MAX_WORD) {
-            match self.entries.get(&seq_hash(&ids[..len])) {
+            match self.entries.get(seq_hash(&ids[..len])) {
                 None => return,
-                Some(&flags) => {
+                Some(flags) => {
                     if flags & !PREFIX != 0 {
                         f(len, flags & !PREFIX);
                     }
@@ -298,36 +321,54 @@ pub fn is_caps_sentence(tokens: &[Token]) -> bool {
 /// statistics. The trainer builds one, the runtime loads one from the model file.
 #[derive(Clone, Debug, Default)]
 pub struct Lexicon {
-    /// Syllable key -> id (from [`ids::FIRST`]).
-    pub vocab: FxHashMap<Box<str>, u32>,
+    /// The syllable keys in id order (the first has [`ids::FIRST`]), each followed by `\n`.
+    vocab: Cow<'static, str>,
+    /// Number of keys in `vocab`.
+    vocab_len: usize,
     /// [`key_hash`](crate::token::key_hash) of a key -> id: what lookups use.
-    by_hash: FxHashMap<u64, u32>,
+    by_hash: Table<u32>,
     /// Multi-syllable words.
     pub dict: Dict,
     /// Syllable pairs by `(a << 32) | b`: raw-text statistics (the trainer fills them) and
     /// weights (the trained model).
-    pub pairs: FxHashMap<u64, PairEntry>,
+    pub pairs: Table<PairEntry>,
 }
 
 impl Lexicon {
-    /// Adds a key to the vocabulary.
-    pub fn insert_key(&mut self, key: &str, id: u32) {
+    /// Adds a key to the vocabulary with the next id, which is returned: `ids::FIRST` for
+    /// the first key, then one more each time. A key holding a line break is not added
+    /// (no token has one); `None`.
+    pub fn insert_key(&mut self, key: &str) -> Option<u32> {
+        if key.contains('\n') {
+            return None;
+        }
+        let id = ids::FIRST + self.vocab_len as u32;
         self.by_hash.insert(crate::token::key_hash(key), id);
-        self.vocab.insert(key.into(), id);
+        let v = self.vocab.to_mut();
+        v.push_str(key);
+        v.push('\n');
+        self.vocab_len += 1;
+        Some(id)
+    }
+
+    /// Number of keys in the vocabulary.
+    pub fn vocab_len(&self) -> usize {
+        self.vocab_len
     }
 
     /// The id of a key, if it is in the vocabulary.
     pub fn key_id(&self, key: &str) -> Option<u32> {
-        self.by_hash.get(&crate::token::key_hash(key)).copied()
+        self.by_hash.get(crate::token::key_hash(key))
     }
 
     /// The id of a token.
+    #[inline]
     pub fn id(&self, token: &Token, shape: u8) -> u32 {
         let kind = token.kind;
         if kind == TokenKind::Number {
             return ids::NUMBER;
         }
-        if let Some(&id) = self.by_hash.get(&token.hash) {
+        if let Some(id) = self.by_hash.get(token.hash) {
             return id;
         }
         match kind {
@@ -375,9 +416,7 @@ impl Lexicon {
         );
         f.pairs.clear();
         f.pairs.extend(
-            f.ids
-                .windows(2)
-                .map(|w| self.pairs.get(&pair_key(w[0], w[1])).copied().unwrap_or(NO_PAIR)),
+            f.ids.windows(2).map(|w| self.pairs.get(pair_key(w[0], w[1])).unwrap_or(NO_PAIR)),
         );
         f.pairs.push(NO_PAIR);
         f.dict.clear();
@@ -510,23 +549,25 @@ pub struct Model {
     /// Vocabulary, dictionary and pair statistics.
     pub lexicon: Lexicon,
     uni: Vec<[f32; 4]>,
-    triples: FxHashMap<u64, [f32; 2]>,
+    triples: Table<[f32; 2]>,
     dense: Vec<f32>,
 }
 
 impl Model {
     /// Builds a model from trained weights.
     pub fn from_weights(lexicon: Lexicon, weights: &FxHashMap<Feature, f32>) -> Model {
-        let n_ids = lexicon.vocab.values().copied().max().map_or(ids::FIRST, |m| m + 1) as usize;
+        let n_ids = ids::FIRST as usize + lexicon.vocab_len;
         let mut m = Model {
             uni: vec![[0.0; 4]; n_ids],
             dense: vec![0.0; dense::SIZE],
-            triples: FxHashMap::default(),
+            triples: Table::default(),
             lexicon,
         };
-        for e in m.lexicon.pairs.values_mut() {
+        let pairs = m.lexicon.pairs.open();
+        for e in pairs.values_mut() {
             e.w = [0.0; 3];
         }
+        let triples = m.triples.open();
         for (&f, &w) in weights {
             if w == 0.0 {
                 continue;
@@ -534,10 +575,10 @@ impl Model {
             match f {
                 Feature::Uni(pos, id) => m.uni[id as usize][pos as usize] += w,
                 Feature::Pair(slot, a, b) => {
-                    m.lexicon.pairs.entry(pair_key(a, b)).or_insert(NO_PAIR).w[slot as usize] += w;
+                    pairs.entry(pair_key(a, b)).or_insert(NO_PAIR).w[slot as usize] += w;
                 }
                 Feature::Tri(slot, a, b, c) => {
-                    m.triples.entry(seq_hash(&[a, b, c])).or_default()[slot as usize] += w
+                    triples.entry(seq_hash(&[a, b, c])).or_default()[slot as usize] += w
                 }
                 Feature::Dense(i) => m.dense[i as usize] += w,
             }
@@ -571,7 +612,7 @@ impl Model {
                 slots[PAD - slot] += w;
             }
             if k + 2 < f.ids.len()
-                && let Some(t) = self.triples.get(&seq_hash(&f.ids[k..k + 3]))
+                && let Some(t) = self.triples.get(seq_hash(&f.ids[k..k + 3]))
             {
                 for (slot, &w) in t.iter().enumerate() {
                     slots[PAD - slot] += w;
@@ -585,133 +626,85 @@ impl Model {
         }
     }
 
-    /// Serializes the model (see the module docs for the format).
+    /// Serializes the model, little-endian throughout: [`MAGIC`]; the vocabulary (`u32`
+    /// count, `u32` byte length, the keys in id order each followed by `\n`); the unigram
+    /// weights (four `f32` per id, from id 0); the vocabulary by key hash, the pairs and the
+    /// trigrams as frozen [`Table`]s; the dense weights (`u32` count, `f32`s); the dictionary
+    /// as a frozen table. The tables are used where they lie when the model is embedded.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
-        let put_u32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
-        let put_f32 = |out: &mut Vec<u8>, v: f32| out.extend_from_slice(&v.to_le_bytes());
-        // Vocabulary in id order.
-        let mut vocab: Vec<(&str, u32)> =
-            self.lexicon.vocab.iter().map(|(k, &v)| (&**k, v)).collect();
-        vocab.sort_by_key(|&(_, id)| id);
-        put_u32(&mut out, vocab.len() as u32);
-        for (i, (k, id)) in vocab.iter().enumerate() {
-            assert_eq!(*id, ids::FIRST + i as u32, "vocabulary ids are dense");
-            out.push(k.len() as u8);
-            out.extend_from_slice(k.as_bytes());
-        }
+        let put_u32 = |out: &mut Vec<u8>, v: usize| {
+            out.extend_from_slice(&u32::try_from(v).expect("fits a u32").to_le_bytes())
+        };
+        put_u32(&mut out, self.lexicon.vocab_len);
+        put_u32(&mut out, self.lexicon.vocab.len());
+        out.extend_from_slice(self.lexicon.vocab.as_bytes());
         for u in &self.uni {
-            for &w in u {
-                put_f32(&mut out, w);
-            }
+            u.write(&mut out);
         }
-        let mut pairs: Vec<(&u64, &PairEntry)> = self.lexicon.pairs.iter().collect();
-        pairs.sort_by_key(|(k, _)| **k);
-        put_u32(&mut out, pairs.len() as u32);
-        for (k, e) in pairs {
-            out.extend_from_slice(&k.to_le_bytes());
-            for &w in &e.w {
-                put_f32(&mut out, w);
-            }
-            out.push(e.stats.pmi);
-            out.push(e.stats.count);
+        self.lexicon.by_hash.write(&mut out);
+        self.lexicon.pairs.write(&mut out);
+        self.triples.write(&mut out);
+        put_u32(&mut out, self.dense.len());
+        for w in &self.dense {
+            w.to_le_bytes().iter().for_each(|&b| out.push(b));
         }
-        let mut tris: Vec<(&u64, &[f32; 2])> = self.triples.iter().collect();
-        tris.sort_by_key(|(k, _)| **k);
-        put_u32(&mut out, tris.len() as u32);
-        for (k, w) in tris {
-            out.extend_from_slice(&k.to_le_bytes());
-            put_f32(&mut out, w[0]);
-            put_f32(&mut out, w[1]);
-        }
-        put_u32(&mut out, self.dense.len() as u32);
-        for &w in &self.dense {
-            put_f32(&mut out, w);
-        }
-        let mut dict: Vec<(&u64, &u8)> = self.lexicon.dict.entries.iter().collect();
-        dict.sort_by_key(|(k, _)| **k);
-        put_u32(&mut out, dict.len() as u32);
-        for (k, f) in dict {
-            out.extend_from_slice(&k.to_le_bytes());
-            out.push(*f);
-        }
+        self.lexicon.dict.entries.write(&mut out);
         out
     }
 
-    /// Parses a model file.
+    /// Parses a model file (its tables are copied).
     ///
     /// # Errors
     /// A wrong magic header or a truncated or inconsistent file.
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Model> {
+        Model::parse(name, Bytes::Borrowed(bytes))
+    }
+
+    /// Parses a model embedded in the binary: its tables are used in place.
+    ///
+    /// # Errors
+    /// As [`Model::from_bytes`].
+    pub fn from_static(name: &str, bytes: &'static [u8]) -> Result<Model> {
+        Model::parse(name, Bytes::Static(bytes))
+    }
+
+    fn parse(name: &str, bytes: Bytes<'_>) -> Result<Model> {
+        let bad = |what: String| Error::resource(name, None, what);
         let mut r = Reader { name, bytes, pos: 0 };
         if r.take(MAGIC.len())? != MAGIC {
-            return Err(Error::resource(
-                name,
-                None,
-                "not a vita segmenter model (bad magic or version)",
-            ));
+            return Err(bad("not a vita segmenter model (bad magic or version)".into()));
         }
-        let n_vocab = r.u32()? as usize;
-        let mut lexicon = Lexicon::default();
-        lexicon.vocab.reserve(n_vocab);
-        lexicon.by_hash.reserve(n_vocab);
-        for i in 0..n_vocab {
-            let len = r.take(1)?[0] as usize;
-            let s = std::str::from_utf8(r.take(len)?)
-                .map_err(|_| Error::resource(name, None, "vocabulary entry is not UTF-8"))?;
-            lexicon.insert_key(s, ids::FIRST + i as u32);
+        let vocab_len = r.u32()? as usize;
+        let vocab_bytes = r.u32()? as usize;
+        let not_utf8 = || bad("the vocabulary is not UTF-8".into());
+        let vocab: Cow<'static, str> = match r.keep(vocab_bytes)? {
+            Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|_| not_utf8())?),
+            Cow::Owned(v) => Cow::Owned(String::from_utf8(v).map_err(|_| not_utf8())?),
+        };
+        if vocab.bytes().filter(|&b| b == b'\n').count() != vocab_len
+            || !vocab.ends_with('\n') && vocab_len > 0
+        {
+            return Err(bad("the vocabulary does not hold its count of keys".into()));
         }
-        let n_ids = ids::FIRST as usize + n_vocab;
-        let mut uni = Vec::with_capacity(n_ids);
-        for _ in 0..n_ids {
-            let b = r.array::<16>()?;
-            uni.push([f32_at(b, 0), f32_at(b, 4), f32_at(b, 8), f32_at(b, 12)]);
-        }
-        let n_pairs = r.u32()? as usize;
-        lexicon.pairs.reserve(n_pairs);
-        for _ in 0..n_pairs {
-            // A record: key, three weights, PMI and count buckets.
-            let b = r.array::<22>()?;
-            let k = u64_at(b);
-            let w = [f32_at(b, 8), f32_at(b, 12), f32_at(b, 16)];
-            let stats = PairStats {
-                pmi: b[20].min(PMI_BUCKETS as u8 - 1),
-                count: b[21].min(COUNT_BUCKETS as u8 - 1),
-            };
-            lexicon.pairs.insert(k, PairEntry { w, stats });
-        }
-        let n_tri = r.u32()? as usize;
-        let mut triples = FxHashMap::with_capacity_and_hasher(n_tri, Default::default());
-        for _ in 0..n_tri {
-            let b = r.array::<16>()?;
-            let k = u64_at(b);
-            triples.insert(k, [f32_at(b, 8), f32_at(b, 12)]);
-        }
+        let n_ids = ids::FIRST as usize + vocab_len;
+        let uni = r.take(16 * n_ids)?.chunks_exact(16).map(<[f32; 4]>::read).collect();
+        let by_hash = r.table()?;
+        let pairs = r.table()?;
+        let triples = r.table()?;
         let n_dense = r.u32()? as usize;
         if n_dense != dense::SIZE {
-            return Err(Error::resource(
-                name,
-                None,
-                format!("expected {} dense weights, found {n_dense}", dense::SIZE),
-            ));
+            return Err(bad(format!("expected {} dense weights, found {n_dense}", dense::SIZE)));
         }
-        let dense_w: Vec<f32> = r
-            .take(4 * n_dense)?
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-            .collect();
-        let n_dict = r.u32()? as usize;
-        let mut entries = FxHashMap::with_capacity_and_hasher(n_dict, Default::default());
-        for _ in 0..n_dict {
-            let b = r.array::<9>()?;
-            entries.insert(u64_at(b), b[8]);
-        }
-        if r.pos != bytes.len() {
-            return Err(Error::resource(name, None, "trailing bytes after the model"));
+        let dense_w =
+            r.take(4 * n_dense)?.chunks_exact(4).map(|c| <[f32; 1]>::read(c)[0]).collect();
+        let entries = r.table()?;
+        if r.pos != r.bytes.as_slice().len() {
+            return Err(bad("trailing bytes after the model".into()));
         }
         Ok(Model {
-            lexicon: Lexicon { dict: Dict { entries }, ..lexicon },
+            lexicon: Lexicon { vocab, vocab_len, by_hash, dict: Dict { entries }, pairs },
             uni,
             triples,
             dense: dense_w,
@@ -721,13 +714,14 @@ impl Model {
 
 struct Reader<'a> {
     name: &'a str,
-    bytes: &'a [u8],
+    bytes: Bytes<'a>,
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let all = self.bytes.as_slice();
+        let end = self.pos.checked_add(n).filter(|&e| e <= all.len());
         let Some(end) = end else {
             return Err(Error::resource(
                 self.name,
@@ -735,27 +729,23 @@ impl<'a> Reader<'a> {
                 format!("truncated at byte {}", self.pos),
             ));
         };
-        let s = &self.bytes[self.pos..end];
+        let s = &all[self.pos..end];
         self.pos = end;
         Ok(s)
     }
     fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::read(self.take(4)?))
     }
-    /// The next `N` bytes, checked once.
-    fn array<const N: usize>(&mut self) -> Result<&'a [u8; N]> {
-        Ok(self.take(N)?.try_into().expect("N bytes"))
+    /// The next `n` bytes, kept (in place if the model is embedded).
+    fn keep(&mut self, n: usize) -> Result<Cow<'static, [u8]>> {
+        let at = self.pos;
+        self.take(n)?;
+        Ok(self.bytes.range(at..at + n))
     }
-}
-
-/// The little-endian `u64` that starts a record (its key).
-#[inline(always)]
-fn u64_at<const N: usize>(b: &[u8; N]) -> u64 {
-    u64::from_le_bytes(b[..8].try_into().expect("8 bytes"))
-}
-
-/// The little-endian `f32` at byte `at` of a record.
-#[inline(always)]
-fn f32_at<const N: usize>(b: &[u8; N], at: usize) -> f32 {
-    f32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+    /// A frozen table (in place if the model is embedded).
+    fn table<R: Record>(&mut self) -> Result<Table<R>> {
+        let (t, used) = Table::read(self.name, self.bytes.skip(self.pos))?;
+        self.pos += used;
+        Ok(t)
+    }
 }

@@ -19,7 +19,7 @@ static EMBEDDED_MODEL: LazyLock<Option<Arc<Model>>> = LazyLock::new(|| {
         return None;
     }
     Some(Arc::new(
-        Model::from_bytes("embedded segmenter", EMBEDDED).expect("the embedded model parses"),
+        Model::from_static("embedded segmenter", EMBEDDED).expect("the embedded model parses"),
     ))
 });
 
@@ -168,7 +168,7 @@ impl Segmenter {
         if EMBEDDED.is_empty() {
             return Err(Error::resource("embedded segmenter", None, "this build has no model"));
         }
-        Ok(Segmenter::new(Model::from_bytes("embedded segmenter", EMBEDDED)?))
+        Ok(Segmenter::new(Model::from_static("embedded segmenter", EMBEDDED)?))
     }
 
     /// A segmenter from a model.
@@ -204,5 +204,74 @@ impl WordSegmenter for Segmenter {
         if let Some(u) = &self.user {
             u.apply(doc, sentence, gaps);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::word::model::{Dict, Feature, Lexicon, PairEntry, PairStats, source};
+    use rustc_hash::FxHashMap;
+
+    /// The embedded model is read in place, and written back it is the same bytes.
+    #[test]
+    fn embedded_model_round_trips() {
+        if EMBEDDED.is_empty() {
+            return;
+        }
+        let m = Model::from_static("embedded", EMBEDDED).unwrap();
+        assert!(m.to_bytes() == EMBEDDED, "the embedded model is written back unchanged");
+        assert!(Model::from_bytes("x", &EMBEDDED[..EMBEDDED.len() - 1]).is_err());
+        assert!(Model::from_bytes("x", b"vita-segmenter 1\n").is_err());
+    }
+
+    /// A model as the trainer holds it (open tables) and as it is read back from its bytes
+    /// (frozen tables) score every gap alike.
+    #[test]
+    fn open_and_frozen_models_score_alike() {
+        let doc = crate::Pipeline::new()
+            .with_layers(crate::Layers { words: false, ..crate::Layers::WORDS })
+            .annotate("Trí tuệ nhân tạo ở Hà Nội phát triển nhanh, hà nội cũng vậy.");
+        let mut lex = Lexicon::default();
+        let mut ids = FxHashMap::default();
+        for t in doc.tokens() {
+            let k = doc.norm(t);
+            if !ids.contains_key(k) {
+                ids.insert(k.to_string(), lex.insert_key(k).unwrap());
+            }
+        }
+        let id = |k: &str| ids[k];
+        lex.pairs.insert(
+            (u64::from(id("trí")) << 32) | u64::from(id("tuệ")),
+            PairEntry { w: [0.0; 3], stats: PairStats::from_counts(50, 60, 70, 10_000) },
+        );
+        lex.dict.insert(&[id("nhân"), id("tạo")], source::LEXICON);
+        lex.dict.insert(&[id("hà"), id("nội")], source::PROPER);
+        let mut w = FxHashMap::default();
+        w.insert(Feature::Uni(1, id("trí")), 0.5);
+        w.insert(Feature::Pair(1, id("trí"), id("tuệ")), 2.0);
+        w.insert(Feature::Pair(2, id("phát"), id("triển")), -1.5);
+        w.insert(Feature::Tri(0, id("ở"), id("hà"), id("nội")), 0.75);
+        w.insert(Feature::Dense(0), -0.25);
+        let open = Model::from_weights(lex, &w);
+        let frozen = Model::from_bytes("t", &open.to_bytes()).unwrap();
+        assert_eq!(frozen.to_bytes(), open.to_bytes());
+        let (mut f1, mut f2) = (Default::default(), Default::default());
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        let all = 0..doc.tokens().len();
+        let extra = Dict::default();
+        open.lexicon.features(&doc, all.clone(), Some(&extra), &mut f1);
+        frozen.lexicon.features(&doc, all, Some(&extra), &mut f2);
+        open.score(&f1, &mut s1);
+        frozen.score(&f2, &mut s2);
+        assert_eq!(s1, s2);
+        assert!(s1.iter().any(|&s| s > 1.0) && s1.iter().any(|&s| s < -1.0), "{s1:?}");
+        let (mut g1, mut g2) = (vec![false; s1.len()], vec![false; s2.len()]);
+        open.lexicon.join_lower_case_names(&f1, &mut g1);
+        frozen.lexicon.join_lower_case_names(&f2, &mut g2);
+        assert_eq!(g1, g2);
+        assert!(g1.iter().any(|&g| g), "lower-case hà nội is joined");
+        assert_eq!(frozen.lexicon.key_id("tuệ"), Some(id("tuệ")));
+        assert_eq!(frozen.lexicon.key_id("không có"), None);
     }
 }
