@@ -26,8 +26,10 @@
 
 use crate::document::{Document, Entity, EntityLabel, Word};
 use crate::span::Span;
+use crate::table::Bytes;
 use crate::token::{TokenKind, is_upper};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 static EMBEDDED: &str = include_str!("data/entities.tsv");
@@ -1155,6 +1157,10 @@ mod tests {
     fn the_embedded_tagger_reads_and_writes_back_the_same_bytes() {
         let t = Tagger::from_bytes(super::EMBEDDED_TAGGER).unwrap();
         assert_eq!(t.to_bytes(), super::EMBEDDED_TAGGER);
+        let e = Tagger::embedded();
+        use std::borrow::Cow::Borrowed;
+        assert!(matches!((&e.rows, &e.table), (Borrowed(_), Borrowed(_))), "in place");
+        assert!(Tagger::from_bytes(&super::EMBEDDED_TAGGER[..100]).is_err());
         let (t, _) = biased([0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0]);
         assert_eq!(Tagger::from_bytes(&t.to_bytes()).unwrap().to_bytes(), t.to_bytes());
         assert!(Tagger::from_bytes(b"nonsense").is_err());
@@ -1276,7 +1282,7 @@ fn open_name(ws: &[W], a: usize, b: usize, knowledge: &Knowledge) -> bool {
 }
 
 /// First bytes of a tagger model file, with the format version.
-pub const TAGGER_MAGIC: &[u8] = b"vita-ner-tagger 1\n";
+pub const TAGGER_MAGIC: &[u8] = b"vita-ner-tagger 2\n";
 /// How much the tagger's best tag must outscore the next for it to label a name: below it, a
 /// name is left out rather than risk a wrong label. Chosen on the development gold sets
 /// (`ner-gold.txt`, `ner-heldout.txt`: 3 to 15 score within one mention of each other) and on
@@ -1297,16 +1303,19 @@ pub const BUCKETS: usize = 1 << 18;
 /// (`ở Florida`, `đạo diễn James Cameron`), and may leave them out.
 #[derive(Clone, Debug)]
 pub struct Tagger {
-    /// For each of the `BUCKETS` features, its row in `table`, or [`NO_ROW`] for a feature
-    /// whose weights are all zero (most of them: a dense `BUCKETS x TAGS` table was 9.4 MB,
-    /// a third of it in rows of zeros, and its pages were a tenth of the start-up's).
-    rows: Vec<u32>,
-    /// The weights of the tags, per feature with any.
-    table: Vec<[f32; TAGS]>,
+    /// For each of the `BUCKETS` features, its row in `table` (a little-endian `u32`), or
+    /// [`NO_ROW`] for a feature whose weights are all zero (most of them: a dense `BUCKETS x
+    /// TAGS` table was 9.4 MB, a third of it in rows of zeros).
+    rows: Cow<'static, [u8]>,
+    /// The weights of the tags (`TAGS` little-endian `f32`), per feature with any.
+    table: Cow<'static, [u8]>,
 }
 
 /// A feature without weights.
 const NO_ROW: u32 = u32::MAX;
+
+/// Bytes of a row of weights.
+const ROW: usize = 4 * TAGS;
 
 /// Features of one word; the previous tag is added while decoding.
 pub type WordFeatures = [u32; 21];
@@ -1322,10 +1331,10 @@ fn fhash(parts: &[&str]) -> u32 {
 }
 
 impl Tagger {
-    /// The tagger embedded in the binary (parsed on first use).
+    /// The tagger embedded in the binary (read in place).
     pub fn embedded() -> &'static Tagger {
         static TAGGER: LazyLock<Tagger> = LazyLock::new(|| {
-            Tagger::from_bytes(EMBEDDED_TAGGER).expect("the embedded tagger is valid")
+            Tagger::read(Bytes::Static(EMBEDDED_TAGGER)).expect("the embedded tagger is valid")
         });
         &TAGGER
     }
@@ -1343,53 +1352,69 @@ impl Tagger {
 
     /// A tagger whose weights are all zero.
     fn zero() -> Tagger {
-        Tagger { rows: vec![NO_ROW; BUCKETS], table: Vec::new() }
+        Tagger { rows: Cow::Owned(vec![0xff; 4 * BUCKETS]), table: Cow::Owned(Vec::new()) }
+    }
+
+    /// The row of feature `f`'s weights, if it has any.
+    #[inline]
+    fn row(&self, f: usize) -> Option<&[u8]> {
+        let r = self.rows.get(4 * f..4 * f + 4)?;
+        let r = u32::from_le_bytes(r.try_into().expect("4 bytes"));
+        if r == NO_ROW {
+            return None;
+        }
+        let at = r as usize * ROW;
+        self.table.get(at..at + ROW)
     }
 
     /// Sets weight `i` (feature `i / TAGS`, tag `i % TAGS`), which must be in range.
     fn set(&mut self, i: usize, w: f32) {
-        let r = &mut self.rows[i / TAGS];
-        if *r == NO_ROW {
-            *r = self.table.len() as u32;
-            self.table.push([0.0; TAGS]);
+        let (f, tag) = (i / TAGS, i % TAGS);
+        let r = &mut self.rows.to_mut()[4 * f..4 * f + 4];
+        let mut row = u32::from_le_bytes((&*r).try_into().expect("4 bytes"));
+        let table = self.table.to_mut();
+        if row == NO_ROW {
+            row = (table.len() / ROW) as u32;
+            r.copy_from_slice(&row.to_le_bytes());
+            table.resize(table.len() + ROW, 0);
         }
-        self.table[*r as usize][i % TAGS] = w;
+        let at = row as usize * ROW + 4 * tag;
+        table[at..at + 4].copy_from_slice(&w.to_le_bytes());
     }
 
-    /// Parses a model written by [`Tagger::to_bytes`].
+    /// Parses a model written by [`Tagger::to_bytes`] (copied; the embedded one is read in
+    /// place).
     ///
     /// # Errors
     /// A bad header or a truncated file.
     pub fn from_bytes(bytes: &[u8]) -> crate::Result<Tagger> {
-        let bad = |m: &str| crate::Error::resource("ner tagger", None, m.to_string());
-        let rest = bytes.strip_prefix(TAGGER_MAGIC).ok_or_else(|| bad("not a vita tagger"))?;
-        if rest.len() % 8 != 0 {
-            return Err(bad("truncated"));
-        }
-        let mut t = Tagger::zero();
-        for c in rest.chunks_exact(8) {
-            let i = u32::from_le_bytes(c[..4].try_into().expect("4 bytes")) as usize;
-            let w = f32::from_le_bytes(c[4..].try_into().expect("4 bytes"));
-            if i >= BUCKETS * TAGS {
-                return Err(bad("weight index out of range"));
-            }
-            t.set(i, w);
-        }
-        Ok(t)
+        Tagger::read(Bytes::Borrowed(bytes))
     }
 
-    /// Serializes the non-zero weights.
+    fn read(bytes: Bytes<'_>) -> crate::Result<Tagger> {
+        let bad = |m: &str| crate::Error::resource("ner tagger", None, m.to_string());
+        let b = bytes.as_slice();
+        let rest = b.strip_prefix(TAGGER_MAGIC).ok_or_else(|| bad("not a vita tagger"))?;
+        let n_rows = rest.get(..4).ok_or_else(|| bad("truncated"))?;
+        let n_rows = u32::from_le_bytes(n_rows.try_into().expect("4 bytes")) as usize;
+        let at = TAGGER_MAGIC.len() + 4;
+        if rest.len() - 4 != 4 * BUCKETS + n_rows * ROW {
+            return Err(bad("truncated, or not the size its row count says"));
+        }
+        Ok(Tagger {
+            rows: bytes.range(at..at + 4 * BUCKETS),
+            table: bytes.range(at + 4 * BUCKETS..b.len()),
+        })
+    }
+
+    /// Serializes the tagger, little-endian: [`TAGGER_MAGIC`], the number of rows of
+    /// weights (`u32`), the row of each of the `BUCKETS` features (`u32`, all ones for
+    /// none), the rows (`TAGS` `f32` each). The embedded tagger is read where it lies.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = TAGGER_MAGIC.to_vec();
-        for (f, &r) in self.rows.iter().enumerate() {
-            let Some(row) = self.table.get(r as usize) else { continue };
-            for (t, &w) in row.iter().enumerate() {
-                if w != 0.0 {
-                    out.extend_from_slice(&((f * TAGS + t) as u32).to_le_bytes());
-                    out.extend_from_slice(&w.to_le_bytes());
-                }
-            }
-        }
+        out.extend_from_slice(&((self.table.len() / ROW) as u32).to_le_bytes());
+        out.extend_from_slice(&self.rows);
+        out.extend_from_slice(&self.table);
         out
     }
 
@@ -1398,10 +1423,9 @@ impl Tagger {
         *out = [0.0; TAGS];
         let prev_f = Tagger::prev_feature(prev);
         for &f in feats.iter().chain(std::iter::once(&prev_f)) {
-            let r = self.rows.get(f as usize).copied().unwrap_or(NO_ROW);
-            if let Some(row) = self.table.get(r as usize) {
-                for (o, w) in out.iter_mut().zip(row) {
-                    *o += w;
+            if let Some(row) = self.row(f as usize) {
+                for (o, w) in out.iter_mut().zip(row.chunks_exact(4)) {
+                    *o += f32::from_le_bytes(w.try_into().expect("4 bytes"));
                 }
             }
         }
