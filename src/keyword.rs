@@ -19,12 +19,13 @@
 use crate::document::{Document, Keyword};
 use crate::error::{Error, Result};
 use crate::span::Span;
+use crate::table::{Bytes, Table};
 use crate::token::{TokenKind, case, key_hash};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
 
 /// First bytes of a background table file, with the format version.
-pub const BACKGROUND_MAGIC: &[u8] = b"vita-df 1\n";
+pub const BACKGROUND_MAGIC: &[u8] = b"vita-df 2\n";
 
 static EMBEDDED_BACKGROUND: &[u8] = include_bytes!("data/background.bin");
 static EMBEDDED_STOPWORDS: &str = include_str!("data/stopwords.txt");
@@ -33,7 +34,7 @@ static BACKGROUND: LazyLock<Background> = LazyLock::new(|| {
     if EMBEDDED_BACKGROUND.is_empty() {
         return Background::default();
     }
-    Background::from_bytes("embedded background", EMBEDDED_BACKGROUND)
+    Background::read("embedded background", Bytes::Static(EMBEDDED_BACKGROUND))
         .expect("the embedded background table parses")
 });
 
@@ -43,12 +44,12 @@ static STOPWORDS: LazyLock<Stopwords> = LazyLock::new(|| Stopwords::parse(EMBEDD
 #[derive(Clone, Debug, Default)]
 pub struct Background {
     docs: u32,
-    df: FxHashMap<u64, u32>,
-    entries: Vec<(String, u32)>,
+    /// Key hash -> document frequency.
+    df: Table<u32>,
 }
 
 impl Background {
-    /// The table shipped in the binary (Vietnamese Wikipedia).
+    /// The table shipped in the binary (Vietnamese Wikipedia), read in place.
     pub fn embedded() -> &'static Background {
         &BACKGROUND
     }
@@ -58,9 +59,11 @@ impl Background {
         docs: u32,
         entries: impl Iterator<Item = (&'a str, u32)>,
     ) -> Background {
-        let entries: Vec<(String, u32)> = entries.map(|(k, d)| (k.to_string(), d)).collect();
-        let df = entries.iter().map(|(k, d)| (key_hash(k), *d)).collect();
-        Background { docs, df, entries }
+        let mut df = Table::default();
+        for (k, d) in entries {
+            df.insert(key_hash(k), d);
+        }
+        Background { docs, df }
     }
 
     /// Number of documents.
@@ -68,22 +71,28 @@ impl Background {
         self.docs
     }
 
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.df.len()
+    }
+
+    /// Whether no key is known.
+    pub fn is_empty(&self) -> bool {
+        self.df.is_empty()
+    }
+
     /// Smoothed inverse document frequency of a word key's hash: `ln((N + 1) / (df + 1)) + 1`.
     pub fn idf(&self, hash: u64) -> f32 {
-        let df = self.df.get(&hash).copied().unwrap_or(0);
+        let df = self.df.get(hash).unwrap_or(0);
         ((self.docs as f32 + 1.0) / (df as f32 + 1.0)).ln() + 1.0
     }
 
-    /// Serializes the table: magic, document count, entries (length-prefixed key, frequency).
+    /// Serializes the table: magic, document count (`u32`), then the frequencies by key
+    /// hash as a frozen [`Table`] (read in place when embedded).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = BACKGROUND_MAGIC.to_vec();
         out.extend_from_slice(&self.docs.to_le_bytes());
-        out.extend_from_slice(&(self.entries.len() as u32).to_le_bytes());
-        for (k, d) in &self.entries {
-            out.push(k.len() as u8);
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(&d.to_le_bytes());
-        }
+        self.df.write(&mut out);
         out
     }
 
@@ -92,30 +101,23 @@ impl Background {
     /// # Errors
     /// A bad magic header or a truncated file.
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Background> {
+        Background::read(name, Bytes::Borrowed(bytes))
+    }
+
+    fn read(name: &str, bytes: Bytes<'_>) -> Result<Background> {
         let bad = |msg: &str| Error::resource(name, None, msg.to_string());
-        let rest = bytes
-            .strip_prefix(BACKGROUND_MAGIC)
-            .ok_or_else(|| bad("not a vita background table"))?;
-        let u32_at = |b: &[u8], i: usize| -> Result<u32> {
-            b.get(i..i + 4)
-                .map(|s| u32::from_le_bytes(s.try_into().expect("4 bytes")))
-                .ok_or_else(|| bad("truncated"))
-        };
-        let docs = u32_at(rest, 0)?;
-        let n = u32_at(rest, 4)? as usize;
-        let mut pos = 8;
-        let mut df = FxHashMap::with_capacity_and_hasher(n, Default::default());
-        for _ in 0..n {
-            let len = *rest.get(pos).ok_or_else(|| bad("truncated"))? as usize;
-            let key = rest.get(pos + 1..pos + 1 + len).ok_or_else(|| bad("truncated"))?;
-            let key = std::str::from_utf8(key).map_err(|_| bad("key is not UTF-8"))?;
-            df.insert(key_hash(key), u32_at(rest, pos + 1 + len)?);
-            pos += 5 + len;
+        let b = bytes.as_slice();
+        if !b.starts_with(BACKGROUND_MAGIC) {
+            return Err(bad("not a vita background table"));
         }
-        if pos != rest.len() {
+        let at = BACKGROUND_MAGIC.len();
+        let docs = b.get(at..at + 4).ok_or_else(|| bad("truncated"))?;
+        let docs = u32::from_le_bytes(docs.try_into().expect("4 bytes"));
+        let (df, used) = Table::read(name, bytes.skip(at + 4))?;
+        if at + 4 + used != b.len() {
             return Err(bad("trailing bytes"));
         }
-        Ok(Background { docs, df, entries: Vec::new() })
+        Ok(Background { docs, df })
     }
 }
 
@@ -657,5 +659,11 @@ mod tests {
         assert_eq!(c.idf(key_hash("hà nội")), b.idf(key_hash("hà nội")));
         assert!(c.idf(key_hash("máy tính")) > c.idf(key_hash("hà nội")));
         assert!(Background::from_bytes("t", b"nope").is_err());
+        let e = Background::embedded();
+        assert_eq!(e.to_bytes(), EMBEDDED_BACKGROUND, "the embedded table is written back as is");
+        assert!(e.len() > 10_000);
+        assert!(e.idf(key_hash("của")) < e.idf(key_hash("siêu máy tính")));
+        let cut = &EMBEDDED_BACKGROUND[..EMBEDDED_BACKGROUND.len() - 1];
+        assert!(Background::from_bytes("t", cut).is_err());
     }
 }
