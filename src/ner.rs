@@ -1166,6 +1166,26 @@ mod tests {
         assert!(Tagger::from_bytes(b"nonsense").is_err());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A damaged tagger file is an error or a tagger that scores without a panic (a row
+        /// index past the weights counts as no row).
+        #[test]
+        fn damaged_taggers_never_panic(
+            edits in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..16),
+            feats in proptest::collection::vec(0u32..super::BUCKETS as u32 + 10, 21),
+        ) {
+            let mut bytes = super::EMBEDDED_TAGGER.to_vec();
+            let last = bytes.len() - 1;
+            for &(at, b) in &edits {
+                bytes[(((at * at) * last as f64) as usize).min(last)] = b;
+            }
+            if let Ok(t) = Tagger::from_bytes(&bytes) {
+                let _ = t.begins(&feats);
+            }
+        }
+    }
+
     #[test]
     fn tagger_labels_only_a_sure_beginning() {
         // Tags: O, B-PER, I-PER, B-LOC, I-LOC, B-ORG, I-ORG, B-MISC, I-MISC.

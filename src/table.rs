@@ -389,6 +389,32 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// Any bytes read as a table give an error or a table whose lookups and iteration
+        /// end without a panic.
+        #[test]
+        fn any_bytes_read_as_a_table_never_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..400),
+            header in (1u32..12, 0u32..64, 0u32..64),
+            probes in prop::collection::vec(any::<u64>(), 0..20),
+        ) {
+            let mut framed = Vec::new();
+            framed.extend_from_slice(&header.0.to_le_bytes());
+            framed.extend_from_slice(&header.1.to_le_bytes());
+            framed.extend_from_slice(&((1u32 << header.0) + header.2).to_le_bytes());
+            framed.extend_from_slice(&bytes);
+            for b in [&bytes, &framed] {
+                if let Ok((t, used)) = Table::<[f32; 3]>::read("t", Bytes::Borrowed(b)) {
+                    prop_assert!(used <= b.len());
+                    for &k in &probes {
+                        let _ = t.get(k);
+                    }
+                    prop_assert!(t.iter().count() <= b.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn damaged_tables_are_errors_or_answer_without_looping() {
         let mut t: Table<[f32; 2]> = Table::default();

@@ -274,4 +274,34 @@ mod tests {
         assert_eq!(frozen.lexicon.key_id("tuệ"), Some(id("tuệ")));
         assert_eq!(frozen.lexicon.key_id("không có"), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A damaged model file (bytes changed anywhere, or cut short) is an error or a model
+        /// that segments without a panic.
+        #[test]
+        fn damaged_models_never_panic(
+            edits in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8),
+            cut in 0.0f64..1.0,
+        ) {
+            if EMBEDDED.is_empty() {
+                return Ok(());
+            }
+            let doc = crate::Pipeline::new()
+                .with_layers(crate::Layers { words: false, ..crate::Layers::WORDS })
+                .annotate("Trí tuệ nhân tạo ở Hà Nội, hà nội 2024 AI.");
+            let mut bytes = EMBEDDED.to_vec();
+            // Edits near the start hit the header, the vocabulary and the table headers.
+            let last = bytes.len() - 1;
+            for &(at, b) in &edits {
+                bytes[(((at * at) * last as f64) as usize).min(last)] = b;
+            }
+            for b in [&bytes[..], &bytes[..(cut * bytes.len() as f64) as usize]] {
+                if let Ok(m) = Model::from_bytes("damaged", b) {
+                    let mut gaps = vec![false; doc.tokens().len() - 1];
+                    Segmenter::new(m).join(&doc, 0..doc.tokens().len(), &mut gaps);
+                }
+            }
+        }
+    }
 }
