@@ -296,7 +296,7 @@ pub fn normalize(text: &str, opts: &NormalizeOptions) -> AlignedText {
     // syllable parser costs many times this lookup.
     let mut seen: rustc_hash::FxHashMap<(&str, bool), Option<Box<str>>> = Default::default();
     for t in &tokens {
-        separators(text, Span::new(pos, t.span.start), &mut |span, s| {
+        separators(text, Span::new(pos, t.span.start), strip, &mut |span, s| {
             out.push(span, &finish(s, strip), text)
         });
         let surface = &text[t.span];
@@ -319,7 +319,7 @@ pub fn normalize(text: &str, opts: &NormalizeOptions) -> AlignedText {
         }
         pos = t.span.end;
     }
-    separators(text, Span::new(pos, text.len()), &mut |span, s| {
+    separators(text, Span::new(pos, text.len()), strip, &mut |span, s| {
         out.push(span, &finish(s, strip), text)
     });
     out
@@ -336,11 +336,20 @@ fn finish(s: &str, strip: bool) -> std::borrow::Cow<'_, str> {
 
 /// Emits the whitespace between tokens: exotic spaces become `' '`, invisibles vanish, the
 /// rest is copied.
-fn separators(text: &str, span: Span, emit: &mut dyn FnMut(Span, &str)) {
+///
+/// An invisible right before a combining mark stays, unless the marks are stripped: were it
+/// to vanish, the mark would meet the marks that end the token before (`\u{340}\u{ad}\u{337}`:
+/// two tokens, `\u{300}` and `\u{337}`), and the next pass would read them as one token and
+/// put them in canonical order, so normalizing twice would not give what normalizing once
+/// gave.
+fn separators(text: &str, span: Span, strip: bool, emit: &mut dyn FnMut(Span, &str)) {
     let mut run_start = span.start;
     for (i, c) in text[span].char_indices() {
         let at = span.start + i;
-        let replacement = if is_invisible(c) {
+        let next = text[at + c.len_utf8()..].chars().next();
+        let replacement = if is_invisible(c)
+            && (strip || !next.is_some_and(unicode_normalization::char::is_combining_mark))
+        {
             Some("")
         } else if c.is_whitespace() && !matches!(c, ' ' | '\n' | '\r' | '\t') {
             Some(" ")
@@ -363,6 +372,25 @@ fn separators(text: &str, span: Span, emit: &mut dyn FnMut(Span, &str)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzz target: two tokens of combining marks (`\u{340}`, which NFC makes
+    /// `\u{300}`, and `\u{337}`) kept apart by soft hyphens.
+    #[test]
+    fn marks_kept_apart_by_invisibles_stay_apart() {
+        for text in
+            ["\u{4}\u{340}\u{ad}\u{ad}\u{337}(", "x\u{300}\u{200b}\u{337}", "a\u{ad} b\u{ad}"]
+        {
+            for style in [ToneStyle::Traditional, ToneStyle::Modern, ToneStyle::Keep] {
+                for strip in [false, true] {
+                    let o = NormalizeOptions { tone_style: style, strip_diacritics: strip };
+                    let once = normalize(text, &o).text;
+                    assert_eq!(normalize(&once, &o).text, once, "{text:?} {style:?} {strip}");
+                }
+            }
+        }
+        let o = NormalizeOptions::default();
+        assert_eq!(normalize("a\u{ad} b\u{200b}", &o).text, "a b", "other invisibles vanish");
+    }
 
     #[test]
     fn shared_keys_are_the_keys() {
