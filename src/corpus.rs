@@ -33,7 +33,9 @@ pub struct RunSummary {
 /// Maps every document of `docs` with `map` (in parallel, `threads` workers, 0 for all cores)
 /// and hands the results to `sink` in input order, with the pool (for work the sink shares
 /// among its threads, such as writing a huge record in pieces). Failed inputs go to `report`
-/// in their place.
+/// in their place. `map` may take the document's text (a [`crate::Document`] keeps it, so a
+/// long document is not copied before its work can be shared); its length stays in
+/// [`InputDoc::bytes`].
 ///
 /// # Errors
 /// The first error `sink` returns (for instance a closed output pipe), which stops the run.
@@ -47,19 +49,11 @@ pub fn map_in_order<I, T, M, S>(
 where
     I: Iterator<Item = Result<InputDoc, Error>>,
     T: Send,
-    M: Fn(&InputDoc) -> T + Sync,
+    M: Fn(&mut InputDoc) -> T + Sync,
     S: FnMut(&InputDoc, T, &rayon::ThreadPool) -> io::Result<()>,
 {
-    // A pool even for one thread: the pipeline shares a long document among the threads of
-    // the pool it runs in, and `-j 1` must mean one.
-    let pool =
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(io::Error::other)?;
-    let mut summary = RunSummary::default();
     let mut docs = docs.peekable();
-    // While the pool maps one batch, this thread hands the previous one to the sink: two
-    // batches in flight at most.
-    let mut prev: Option<(Batch, Vec<Option<T>>)> = None;
-    loop {
+    let mut next_batch = || {
         let mut batch: Batch = Vec::new();
         let mut bytes = 0;
         while batch.len() < BATCH_DOCS && bytes < BATCH_BYTES {
@@ -69,13 +63,28 @@ where
             }
             batch.push(d);
         }
+        batch
+    };
+    // The first batch is read before the pool starts: its idle workers would otherwise spin
+    // on the cores the reading (and the parsing of the models beside it) needs.
+    let mut first = Some(next_batch());
+    // A pool even for one thread: the pipeline shares a long document among the threads of
+    // the pool it runs in, and `-j 1` must mean one.
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(io::Error::other)?;
+    let mut summary = RunSummary::default();
+    // While the pool maps one batch, this thread hands the previous one to the sink: two
+    // batches in flight at most.
+    let mut prev: Option<(Batch, Vec<Option<T>>)> = None;
+    loop {
+        let mut batch = first.take().unwrap_or_else(&mut next_batch);
         let mut results: Vec<Option<T>> = Vec::new();
         let mut written = Ok(());
         pool.in_place_scope(|scope| {
             if !batch.is_empty() {
-                let (batch, results, map) = (&batch, &mut results, &map);
+                let (batch, results, map) = (&mut batch, &mut results, &map);
                 scope.spawn(move |_| {
-                    *results = batch.par_iter().map(|d| d.as_ref().ok().map(map)).collect();
+                    *results = batch.par_iter_mut().map(|d| d.as_mut().ok().map(map)).collect();
                 });
             }
             if let Some((b, r)) = prev.take() {
@@ -103,7 +112,7 @@ fn hand_over<T>(
         match (d, r) {
             (Ok(doc), Some(r)) => {
                 summary.documents += 1;
-                summary.bytes += doc.text.len();
+                summary.bytes += doc.bytes;
                 sink(doc, r)?;
             }
             (Err(e), _) => {
@@ -145,4 +154,43 @@ where
     )?;
     out.flush()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map may take the texts: the summary still counts their bytes, the sink sees the
+    /// documents in input order, and a failed input is reported in its place.
+    #[test]
+    fn maps_that_take_the_text_keep_order_and_counts() {
+        let docs: Vec<Result<InputDoc, Error>> = (0..5000)
+            .map(|i| {
+                if i == 7 {
+                    return Err(Error::resource("bad", None, "unreadable"));
+                }
+                let text = format!("văn bản {i}");
+                Ok(InputDoc { id: i.to_string(), bytes: text.len(), text })
+            })
+            .collect();
+        let want: usize = docs.iter().flatten().map(|d| d.text.len()).sum();
+        let mut seen = Vec::new();
+        let mut failed = 0;
+        let summary = map_in_order(
+            docs.into_iter(),
+            2,
+            &mut |_| failed += 1,
+            |doc| std::mem::take(&mut doc.text),
+            |doc, text, _| {
+                assert!(doc.text.is_empty(), "the map took it");
+                assert_eq!(text.len(), doc.bytes);
+                seen.push(doc.id.parse::<usize>().unwrap());
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(summary.bytes, want);
+        assert_eq!((summary.documents, summary.failed, failed), (4999, 1, 1));
+        assert!(seen.windows(2).all(|w| w[0] < w[1]) && seen.len() == 4999);
+    }
 }

@@ -17,8 +17,10 @@ use std::string::FromUtf8Error;
 pub struct InputDoc {
     /// Where it came from: the path, `path#N` for line N of a JSON Lines file, `<stdin>`.
     pub id: String,
-    /// The text, as read.
+    /// The text, as read (a map of [`crate::corpus::map_in_order`] may take it).
     pub text: String,
+    /// The length of the text as read, in bytes.
+    pub bytes: usize,
 }
 
 /// How to read the input.
@@ -308,7 +310,7 @@ impl Documents {
                     } else {
                         convert_text(d.text, Path::new(&default_id), from)
                     };
-                    text.map(|text| InputDoc { id, text })
+                    text.map(|text| InputDoc { id, bytes: text.len(), text })
                 }
                 Err(e) => Err(Error::new(ErrorKind::Json {
                     path: st.path.clone(),
@@ -350,10 +352,11 @@ impl Documents {
         if let Err(e) = reader.read_to_end(&mut bytes) {
             return Some(Err(io_err(&display, e)));
         }
-        Some(
-            decode_from(bytes, &display, self.opts.lossy, self.opts.from)
-                .map(|text| InputDoc { id: display.display().to_string(), text }),
-        )
+        Some(decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| InputDoc {
+            id: display.display().to_string(),
+            bytes: text.len(),
+            text,
+        }))
     }
 }
 

@@ -227,8 +227,9 @@ fn run(cli: Cli) -> Result<RunSummary> {
             }
             let offsets = common.offsets();
             drive_with(&common, |doc| {
-                let d = pipeline.annotate(doc.text.as_str());
-                if doc.text.len() < vita::pipeline::PARALLEL_BYTES {
+                // The document takes the text (a long one is not copied).
+                let d = pipeline.annotate(std::mem::take(&mut doc.text));
+                if d.text().len() < vita::pipeline::PARALLEL_BYTES {
                     let mut out = Rope::default();
                     vita::json::write_record(&mut out, &doc.id, &d, layers, offsets);
                     return Formatted::Bytes(out);
@@ -269,7 +270,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
                 .with_layers(layers);
             let offsets = common.offsets();
             drive(&common, |doc, out| {
-                let d = p.annotate(doc.text.as_str());
+                let d = p.annotate(std::mem::take(&mut doc.text));
                 match format {
                     NerFormat::Jsonl => vita::json::write_entities(out, &doc.id, &d, offsets),
                     NerFormat::Conll => vita::json::write_conll(out, &doc.id, &d),
@@ -281,7 +282,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
         Command::Segment { common, keep_lines } => {
             let pipeline = pipeline(common.dict.as_deref())?.with_layers(Layers::WORDS);
             drive(&common, |doc, out| {
-                let d = pipeline.annotate(doc.text.as_str());
+                let d = pipeline.annotate(std::mem::take(&mut doc.text));
                 vita::word::write_segmented(out, &d, keep_lines);
             })
         }
@@ -328,7 +329,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     if !corpus {
         let ex = vita::keyword::KeywordExtractor { top_k: top };
         return drive(common, |doc, out| {
-            let d = p.annotate(doc.text.as_str());
+            let d = p.annotate(std::mem::take(&mut doc.text));
             keyword_record(out, &doc.id, &ex.extract(&d));
         });
     }
@@ -340,7 +341,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
         Documents::new(&common.paths, read_options(common)),
         common.threads,
         &mut report,
-        |doc| vita::keyword::DocPhrases::new(&p.annotate(doc.text.as_str()), stop, top),
+        |doc| vita::keyword::DocPhrases::new(&p.annotate(std::mem::take(&mut doc.text)), stop, top),
         |doc, ph, _| {
             ids.push(doc.id.clone());
             phrases.push(ph);
@@ -368,7 +369,7 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
         Documents::new(&common.paths, read_options(common)),
         common.threads,
         &mut report,
-        |doc| vita::stats::Stats::of(&p.annotate(doc.text.as_str())),
+        |doc| vita::stats::Stats::of(&p.annotate(std::mem::take(&mut doc.text))),
         |_, s, _| {
             total.add(s);
             Ok(())
@@ -588,7 +589,7 @@ type StreamWriter = Box<dyn FnOnce(&InputDoc, &mut StreamOut) + Send>;
 
 fn drive<F>(common: &Common, format: F) -> Result<RunSummary>
 where
-    F: Fn(&InputDoc, &mut Rope) + Sync,
+    F: Fn(&mut InputDoc, &mut Rope) + Sync,
 {
     drive_with(common, |doc| {
         let mut buf = Rope::default();
@@ -599,7 +600,7 @@ where
 
 fn drive_with<F>(common: &Common, format: F) -> Result<RunSummary>
 where
-    F: Fn(&InputDoc) -> Formatted + Sync,
+    F: Fn(&mut InputDoc) -> Formatted + Sync,
 {
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
@@ -615,7 +616,7 @@ where
     let summary =
         corpus::map_in_order(docs, common.threads, &mut report, format, |doc, formatted, pool| {
             if let Some(b) = &bar {
-                b.inc(doc.text.len() as u64);
+                b.inc(doc.bytes as u64);
             }
             match formatted {
                 Formatted::Bytes(buf) => buf.write_to(&mut out),
