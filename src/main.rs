@@ -221,7 +221,7 @@ fn run(cli: Cli) -> Result<RunSummary> {
         Command::Annotate { common, layers } => {
             let layers = layers.unwrap_or_default();
             let pipeline = pipeline(common.dict.as_deref())?.with_layers(layers);
-            // With several threads, the resources are parsed beside the reading of the input.
+            // With several threads, the resources are loaded beside the reading of the input.
             if common.threads != 1 && input_size(&common.paths).is_some_and(|n| n >= 1 << 20) {
                 std::thread::spawn(move || vita::pipeline::warm_up(layers));
             }
