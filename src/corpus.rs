@@ -40,7 +40,7 @@ pub struct RunSummary {
 /// # Errors
 /// The first error `sink` returns (for instance a closed output pipe), which stops the run.
 pub fn map_in_order<I, T, M, S>(
-    docs: I,
+    mut docs: I,
     threads: usize,
     report: &mut dyn FnMut(&Error),
     map: M,
@@ -52,7 +52,6 @@ where
     M: Fn(&mut InputDoc) -> T + Sync,
     S: FnMut(&InputDoc, T, &rayon::ThreadPool) -> io::Result<()>,
 {
-    let mut docs = docs.peekable();
     let mut next_batch = || {
         let mut batch: Batch = Vec::new();
         let mut bytes = 0;

@@ -19,7 +19,7 @@
 use crate::document::{Document, Keyword};
 use crate::error::{Error, Result};
 use crate::span::Span;
-use crate::table::{Bytes, Table};
+use crate::table::{Bytes, Record, Table};
 use crate::token::{TokenKind, case, key_hash};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
@@ -112,7 +112,7 @@ impl Background {
         }
         let at = BACKGROUND_MAGIC.len();
         let docs = b.get(at..at + 4).ok_or_else(|| bad("truncated"))?;
-        let docs = u32::from_le_bytes(docs.try_into().expect("4 bytes"));
+        let docs = u32::read(docs);
         let (df, used) = Table::read(name, bytes.skip(at + 4))?;
         if at + 4 + used != b.len() {
             return Err(bad("trailing bytes"));

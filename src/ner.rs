@@ -26,7 +26,7 @@
 
 use crate::document::{Document, Entity, EntityLabel, Word};
 use crate::span::Span;
-use crate::table::Bytes;
+use crate::table::{Bytes, Record};
 use crate::token::{TokenKind, is_upper};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
@@ -1416,8 +1416,7 @@ impl Tagger {
     /// The row of feature `f`'s weights, if it has any.
     #[inline]
     fn row(&self, f: usize) -> Option<&[u8]> {
-        let r = self.rows.get(4 * f..4 * f + 4)?;
-        let r = u32::from_le_bytes(r.try_into().expect("4 bytes"));
+        let r = u32::read(self.rows.get(4 * f..4 * f + 4)?);
         if r == NO_ROW {
             return None;
         }
@@ -1429,7 +1428,7 @@ impl Tagger {
     fn set(&mut self, i: usize, w: f32) {
         let (f, tag) = (i / TAGS, i % TAGS);
         let r = &mut self.rows.to_mut()[4 * f..4 * f + 4];
-        let mut row = u32::from_le_bytes((&*r).try_into().expect("4 bytes"));
+        let mut row = u32::read(r);
         let table = self.table.to_mut();
         if row == NO_ROW {
             row = (table.len() / ROW) as u32;
@@ -1454,7 +1453,7 @@ impl Tagger {
         let b = bytes.as_slice();
         let rest = b.strip_prefix(TAGGER_MAGIC).ok_or_else(|| bad("not a vita tagger"))?;
         let n_rows = rest.get(..4).ok_or_else(|| bad("truncated"))?;
-        let n_rows = u32::from_le_bytes(n_rows.try_into().expect("4 bytes")) as usize;
+        let n_rows = u32::read(n_rows) as usize;
         let at = TAGGER_MAGIC.len() + 4;
         if rest.len() - 4 != 4 * BUCKETS + n_rows * ROW {
             return Err(bad("truncated, or not the size its row count says"));
@@ -1482,8 +1481,8 @@ impl Tagger {
         let prev_f = Tagger::prev_feature(prev);
         for &f in feats.iter().chain(std::iter::once(&prev_f)) {
             if let Some(row) = self.row(f as usize) {
-                for (o, w) in out.iter_mut().zip(row.chunks_exact(4)) {
-                    *o += f32::from_le_bytes(w.try_into().expect("4 bytes"));
+                for (o, w) in out.iter_mut().zip(<[f32; TAGS]>::read(row)) {
+                    *o += w;
                 }
             }
         }

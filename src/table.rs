@@ -46,15 +46,26 @@ impl Record for u32 {
     }
 }
 
+impl Record for f32 {
+    const SIZE: usize = 4;
+    #[inline]
+    fn read(b: &[u8]) -> f32 {
+        f32::from_le_bytes(b[..4].try_into().expect("4 bytes"))
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+}
+
 impl<const N: usize> Record for [f32; N] {
     const SIZE: usize = 4 * N;
     #[inline]
     fn read(b: &[u8]) -> [f32; N] {
-        std::array::from_fn(|i| f32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4")))
+        std::array::from_fn(|i| f32::read(&b[4 * i..]))
     }
     fn write(&self, out: &mut Vec<u8>) {
         for w in self {
-            out.extend_from_slice(&w.to_le_bytes());
+            w.write(out);
         }
     }
 }

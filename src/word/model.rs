@@ -648,7 +648,7 @@ impl Model {
         self.triples.write(&mut out);
         put_u32(&mut out, self.dense.len());
         for w in &self.dense {
-            w.to_le_bytes().iter().for_each(|&b| out.push(b));
+            w.write(&mut out);
         }
         self.lexicon.dict.entries.write(&mut out);
         out
@@ -697,8 +697,7 @@ impl Model {
         if n_dense != dense::SIZE {
             return Err(bad(format!("expected {} dense weights, found {n_dense}", dense::SIZE)));
         }
-        let dense_w =
-            r.take(4 * n_dense)?.chunks_exact(4).map(|c| <[f32; 1]>::read(c)[0]).collect();
+        let dense_w = r.take(4 * n_dense)?.chunks_exact(4).map(f32::read).collect();
         let entries = r.table()?;
         if r.pos != r.bytes.as_slice().len() {
             return Err(bad("trailing bytes after the model".into()));
