@@ -189,13 +189,15 @@ pub struct DocPhrases {
     phrases: Vec<Phrase>,
     /// Phrase keys, words separated by [`SEP`].
     keys: String,
-    /// Display texts.
+    /// The texts phrases are displayed from, as they are in the document (see
+    /// [`push_display`]).
     texts: String,
     sentences: usize,
-    /// Key hashes of the content words of the document (for corpus document frequencies).
-    pub words: FxHashSet<u64>,
-    /// Occurrences of each content word, by key hash (surface hash for acronyms).
-    word_counts: FxHashMap<u64, u32>,
+    /// Key hashes of the content words of the document, ascending, each once (for corpus
+    /// document frequencies).
+    pub words: Vec<u64>,
+    /// Occurrences of each content word, by key hash (surface hash for acronyms), ascending.
+    word_counts: Vec<(u64, u32)>,
 }
 
 /// Separates the words of a phrase key (word keys themselves contain spaces).
@@ -204,7 +206,7 @@ const SEP: char = '\u{1}';
 #[derive(Clone, Debug)]
 struct Phrase {
     key: (u32, u32),
-    /// Display text: while collecting, the span it is taken from; then a range of `texts`.
+    /// Text to display: while collecting, the span it is taken from; then a range of `texts`.
     text: Span,
     /// How good `text` is for display: 0 inside a normal sentence, 1 at the start of one
     /// (capitalised there), 2 in an all-caps heading.
@@ -215,6 +217,9 @@ struct Phrase {
     sentences: usize,
     last_sentence: usize,
     acronym: bool,
+    /// Hashes of its words' keys (an acronym's surface), as in `word_counts`; `n` of them.
+    words: [u64; MAX_WORDS],
+    n: u8,
 }
 
 impl Phrase {
@@ -236,6 +241,23 @@ const MAX_WORDS: usize = 3;
 const TF_POWER: f32 = 0.6;
 const IDF_POWER: f32 = 0.7;
 
+/// How early a first occurrence in sentence `first` is: 1 in the first sentence, falling
+/// slowly. From a table for the first sentences.
+fn position(first: usize) -> f32 {
+    fn f(first: usize) -> f32 {
+        1.0 / (1.0 + (1.0 + first as f32).ln())
+    }
+    static SMALL: LazyLock<[f32; 256]> = LazyLock::new(|| std::array::from_fn(f));
+    SMALL.get(first).copied().unwrap_or_else(|| f(first))
+}
+
+/// `count^TF_POWER`, from a table for the small counts that nearly all phrases have.
+fn tf(count: usize) -> f32 {
+    static SMALL: LazyLock<[f32; 256]> =
+        LazyLock::new(|| std::array::from_fn(|c| (c as f32).powf(TF_POWER)));
+    SMALL.get(count).copied().unwrap_or_else(|| (count as f32).powf(TF_POWER))
+}
+
 fn is_acronym(doc: &Document, w: &crate::Word, caps_sentence: bool) -> bool {
     if caps_sentence || w.tokens.len() != 1 {
         return false;
@@ -248,6 +270,10 @@ fn is_acronym(doc: &Document, w: &crate::Word, caps_sentence: bool) -> bool {
 /// Appends the display form of `span` (whitespace runs, such as PDF line wraps, become one
 /// space).
 fn push_display(out: &mut String, text: &str) {
+    if tidy(text) {
+        out.push_str(text);
+        return;
+    }
     for (k, piece) in text.split_whitespace().enumerate() {
         if k > 0 {
             out.push(' ');
@@ -256,18 +282,38 @@ fn push_display(out: &mut String, text: &str) {
     }
 }
 
+/// Whether `text` is its own display form: no whitespace but single spaces between other
+/// characters. Told from the bytes: no ASCII whitespace but such spaces, and none of the lead
+/// bytes of the other Unicode whitespace (`C2` for U+0085 and U+00A0, `E1 9A` for U+1680,
+/// `E2` for U+2000..U+205F, `E3` for U+3000), which Vietnamese letters never use.
+fn tidy(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut prev_space = true; // no space at the start
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b' ' if prev_space => return false,
+            b' ' => prev_space = true,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f | 0xc2 | 0xe2 | 0xe3 => return false,
+            0xe1 if b.get(i + 1) == Some(&0x9a) => return false,
+            _ => prev_space = false,
+        }
+    }
+    !prev_space || b.is_empty()
+}
+
 impl DocPhrases {
+    /// Occurrences of the content word of key hash `h`.
+    fn word_count(&self, h: u64) -> Option<u32> {
+        let i = self.word_counts.binary_search_by_key(&h, |e| e.0).ok()?;
+        Some(self.word_counts[i].1)
+    }
+
     fn key(&self, p: &Phrase) -> &str {
         &self.keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize]
     }
 
     fn text(&self, p: &Phrase) -> &str {
         &self.texts[p.text.start..p.text.end]
-    }
-
-    fn words<'a>(&'a self, p: &Phrase) -> impl Iterator<Item = &'a str> + Clone + 'a {
-        let k = &self.keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize];
-        k.split(SEP)
     }
 
     /// Collects the candidate phrases of `doc`.
@@ -310,7 +356,8 @@ impl DocPhrases {
         let mut sents: Vec<(bool, std::ops::Range<usize>, usize)> =
             Vec::with_capacity(out.sentences);
         // key hash (surface hash for an acronym) -> (count, first sentence, acronym, key hash)
-        let mut stats: FxHashMap<u64, (u32, u32, bool, u64)> = FxHashMap::default();
+        let mut stats: FxHashMap<u64, (u32, u32, bool, u64)> =
+            FxHashMap::with_capacity_and_hasher(words.len().min(1 << 12), Default::default());
         let mut norm = String::new();
         let mut wi = 0;
         for (si, s) in doc.sentences().iter().enumerate() {
@@ -359,8 +406,8 @@ impl DocPhrases {
             .iter()
             .map(|(&h, &(c, first, acronym, _))| {
                 let idf = if acronym { acronym_idf(docs_bg) } else { bg.idf(h) };
-                let position = 1.0 / (1.0 + (1.0 + first as f32).ln());
-                ((c as f32).powf(TF_POWER) * idf.powf(IDF_POWER) * (1.0 + position), h)
+                let position = position(first as usize);
+                (tf(c as usize) * idf.powf(IDF_POWER) * (1.0 + position), h)
             })
             .collect();
         let m = (4 * k).max(64);
@@ -368,15 +415,27 @@ impl DocPhrases {
             ranked.select_nth_unstable_by(m, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             ranked.truncate(m);
         }
-        let top: FxHashSet<u64> = ranked.iter().map(|r| r.1).collect();
+        // Every word is among the best in a short document: no set to build and ask.
+        let all_top = ranked.len() == stats.len();
+        let top: FxHashSet<u64> =
+            if all_top { FxHashSet::default() } else { ranked.iter().map(|r| r.1).collect() };
         out.word_counts = stats.iter().map(|(&h, &(c, _, _, _))| (h, c)).collect();
+        out.word_counts.sort_unstable();
         out.words = stats.values().map(|v| v.3).collect();
+        out.words.sort_unstable();
+        out.words.dedup();
 
         // Pass 2: phrases of one to three content words holding at least one of those words.
         // key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut index: FxHashMap<u64, u32> =
+            FxHashMap::with_capacity_and_hasher(3 * stats.len().min(1 << 12), Default::default());
         let mut collided: FxHashMap<String, u32> = FxHashMap::default();
         let mut key_buf = String::new();
+        // Room for about three phrases per content word (fewer in a long document, where only
+        // those holding one of the best words are kept).
+        let room = 3 * stats.len().min(1 << 12);
+        out.phrases.reserve(room);
+        out.keys.reserve(room * 16);
         for (si, (caps, range, first_wordlike)) in sents.iter().enumerate() {
             let sw = &words[range.clone()];
             let (hs, ks) = (&hashes[range.clone()], &kinds[range.clone()]);
@@ -387,13 +446,15 @@ impl DocPhrases {
                 }
                 let mut h: u64 = 0;
                 let mut has_top = false;
+                let mut word_hashes = [0u64; MAX_WORDS];
                 // Words of the phrase starting at `i` that `key_buf` holds.
                 let mut built = 0;
                 for n in 1..=MAX_WORDS.min(sw.len() - i) {
                     let Some((wh, acronym)) = keys(i + n - 1) else { break };
                     // The phrase hash combines its words' hashes (FxHash's mixing step).
                     h = (h.rotate_left(5) ^ wh).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-                    has_top |= top.contains(&wh);
+                    word_hashes[n - 1] = wh;
+                    has_top |= all_top || top.contains(&wh);
                     if !has_top {
                         continue;
                     }
@@ -452,46 +513,53 @@ impl DocPhrases {
                                 sentences: 1,
                                 last_sentence: si,
                                 acronym: n == 1 && acronym,
+                                words: word_hashes,
+                                n: n as u8,
                             });
                         }
                     }
                 }
             }
         }
-        // Display texts, now that the best occurrence of each phrase is known.
+        // The texts to display, now that the best occurrence of each phrase is known: copied
+        // as they are (their whitespace is tidied for the few phrases returned).
+        out.texts.reserve(out.phrases.iter().map(|p| p.text.len()).sum());
         for p in &mut out.phrases {
             let t0 = out.texts.len();
-            push_display(&mut out.texts, doc.slice(p.text));
+            out.texts.push_str(doc.slice(p.text));
             p.text = Span::new(t0, out.texts.len());
         }
         out
     }
 
-    /// Ranks the phrases with `idf(word key, is acronym)` and returns the best `k`.
-    pub fn rank(&self, k: usize, idf: impl Fn(&str, bool) -> f32) -> Vec<Keyword> {
+    /// Ranks the phrases and returns the best `k`. `idf(hash, acronym)` is the inverse document
+    /// frequency of a word of a phrase: `hash` is [`key_hash`] of the word's key (of its
+    /// surface for an acronym), `acronym` the surface when the phrase is one acronym alone.
+    pub fn rank(&self, k: usize, idf: impl Fn(u64, Option<&str>) -> f32) -> Vec<Keyword> {
         let sentences = self.sentences.max(1) as f32;
         // Occurrences of each single word, for the cohesion of longer phrases.
-        let single = |w: &str| self.word_counts.get(&key_hash(w)).copied().unwrap_or(1) as usize;
+        let single = |h: &u64| self.word_count(*h).unwrap_or(1) as usize;
         let mut scored: Vec<(f32, &Phrase)> = self
             .phrases
             .iter()
             .map(|p| {
                 let c = p.count() as f32;
-                let words = self.words(p);
-                let n = words.clone().count() as f32;
-                let idf_mean = words.clone().map(|w| idf(w, p.acronym)).sum::<f32>() / n;
+                let words = &p.words[..usize::from(p.n)];
+                let n = words.len() as f32;
+                let acronym = p.acronym.then(|| self.key(p));
+                let idf_mean = words.iter().map(|&h| idf(h, acronym)).sum::<f32>() / n;
                 // A phrase counts as a unit only as far as it is not just its most frequent word
                 // in passing: `AI toàn cầu` (4) beside `AI` (15) is weak.
-                let most = words.map(single).max().unwrap_or(1);
+                let most = words.iter().map(single).max().unwrap_or(1);
                 let cohesion = (c / most as f32).min(1.0).sqrt();
                 let spread = p.sentences as f32 / sentences;
-                let position = 1.0 / (1.0 + (1.0 + p.first_sentence as f32).ln());
+                let position = position(p.first_sentence);
                 let unit = if n > 1.0 {
                     cohesion * if c >= 2.0 { 1.0 + 0.5 * (n - 1.0) } else { 0.7 }
                 } else {
                     1.0
                 };
-                let raw = c.powf(TF_POWER)
+                let raw = tf(p.count())
                     * idf_mean.powf(IDF_POWER)
                     * (0.5 + spread)
                     * (1.0 + position)
@@ -511,7 +579,7 @@ impl DocPhrases {
             scored.select_nth_unstable_by(head, order);
             scored.truncate(head);
         }
-        scored.sort_by(order);
+        scored.sort_unstable_by(order);
         let best = scored.first().map_or(1.0, |s| s.0).max(f32::MIN_POSITIVE);
         let mut chosen: Vec<(f32, &Phrase)> = Vec::new();
         for (raw, p) in scored {
@@ -531,7 +599,11 @@ impl DocPhrases {
         chosen
             .into_iter()
             .map(|(raw, p)| Keyword {
-                text: self.text(p).to_string(),
+                text: {
+                    let mut t = String::new();
+                    push_display(&mut t, self.text(p));
+                    t
+                },
                 score: raw / best,
                 occurrences: p.occurrences(),
             })
@@ -578,7 +650,7 @@ impl KeywordExtractor {
         let bg = Background::embedded();
         let docs = bg.docs() as f32;
         DocPhrases::new(doc, Stopwords::embedded(), self.top_k)
-            .rank(self.top_k, |w, acr| if acr { acronym_idf(docs) } else { bg.idf(key_hash(w)) })
+            .rank(self.top_k, |h, acr| if acr.is_some() { acronym_idf(docs) } else { bg.idf(h) })
     }
 }
 
@@ -597,8 +669,8 @@ pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<
     let per_doc = docs
         .iter()
         .map(|d| {
-            d.rank(k, |w, acr| {
-                let h = if acr { key_hash(&w.to_lowercase()) } else { key_hash(w) };
+            d.rank(k, |h, acr| {
+                let h = acr.map_or(h, |w| key_hash(&w.to_lowercase()));
                 let f = df.get(&h).copied().unwrap_or(0) as f32;
                 ((n + 1.0) / (f + 1.0)).ln() + 1.0
             })
@@ -607,6 +679,7 @@ pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<
     // The whole input as one document: sentence indices are offset per document.
     let mut all = DocPhrases::default();
     let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut word_counts: FxHashMap<u64, u32> = FxHashMap::default();
     let mut offset = 0;
     for d in docs {
         for p in &d.phrases {
@@ -632,15 +705,17 @@ pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<
                 }
             }
         }
-        for (&h, &c) in &d.word_counts {
-            *all.word_counts.entry(h).or_default() += c;
+        for &(h, c) in &d.word_counts {
+            *word_counts.entry(h).or_default() += c;
         }
         offset += d.sentences;
     }
     all.sentences = offset;
+    all.word_counts = word_counts.into_iter().collect();
+    all.word_counts.sort_unstable();
     let bg = Background::embedded();
     let bdocs = bg.docs() as f32;
-    let overall = all.rank(k, |w, acr| if acr { acronym_idf(bdocs) } else { bg.idf(key_hash(w)) });
+    let overall = all.rank(k, |h, acr| if acr.is_some() { acronym_idf(bdocs) } else { bg.idf(h) });
     (overall, per_doc)
 }
 
@@ -661,6 +736,25 @@ mod tests {
         }
         assert_eq!(Stopwords::embedded().set, Stopwords::parse(EMBEDDED_STOPWORDS).set);
         assert!(Background::embedded().docs() > 1000);
+    }
+
+    proptest::proptest! {
+        /// The display form is the text's words joined by single spaces, whether or not the
+        /// text is found tidy already.
+        #[test]
+        fn display_joins_the_words(text in "[a-zà-ỹ \\t\\n\u{a0}\u{2003}\u{3000}\u{1680}\u{1c}]{0,12}") {
+            let mut out = String::new();
+            push_display(&mut out, &text);
+            proptest::prop_assert_eq!(out, text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+
+    #[test]
+    fn tidy_texts() {
+        assert!(tidy("máy tính") && tidy("") && tidy("AI"));
+        for untidy in [" a", "a ", "a  b", "a\nb", "a\u{a0}b", "a\u{3000}b", "a\u{1680}b"] {
+            assert!(!tidy(untidy), "{untidy:?}");
+        }
     }
 
     #[test]
