@@ -22,6 +22,7 @@ use crate::span::Span;
 use crate::table::{Bytes, Record, Table};
 use crate::token::{TokenKind, case, key_hash};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 /// First bytes of a background table file, with the format version.
@@ -200,6 +201,55 @@ pub struct DocPhrases {
     word_counts: Vec<(u64, u32)>,
 }
 
+/// The buffers [`DocPhrases`] collects a document's phrases in (`KeywordExtractor` keeps
+/// them from one document to the next, so a short document allocates almost nothing).
+#[derive(Default)]
+struct Scratch {
+    /// Per word of the document: its key hash (surface hash for an acronym) and what it is
+    /// (`NOT_CONTENT`, `CONTENT` or `ACRONYM`).
+    hashes: Vec<u64>,
+    kinds: Vec<u8>,
+    /// Per sentence: (all caps, word range, index of the first word made of letters).
+    sents: Vec<(bool, std::ops::Range<usize>, usize)>,
+    /// Content words by key hash (surface hash for an acronym).
+    stats: FxHashMap<u64, WordStat>,
+    /// The content words by score, then the best of them, when not all are.
+    ranked: Vec<(f32, u64)>,
+    top: FxHashSet<u64>,
+    /// Phrase key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
+    index: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
+    key_buf: String,
+    norm: String,
+}
+
+/// A content word of a document.
+#[derive(Clone, Copy, Debug)]
+struct WordStat {
+    count: u32,
+    first_sentence: u32,
+    acronym: bool,
+    /// Hash of its key (also for an acronym).
+    key_hash: u64,
+    /// Its IDF in the embedded background, by the hash it is counted under.
+    background_idf: f32,
+}
+
+impl Scratch {
+    fn clear(&mut self) {
+        self.hashes.clear();
+        self.kinds.clear();
+        self.sents.clear();
+        self.stats.clear();
+        self.ranked.clear();
+        self.top.clear();
+        self.index.clear();
+        self.collided.clear();
+        self.key_buf.clear();
+        self.norm.clear();
+    }
+}
+
 /// Separates the words of a phrase key (word keys themselves contain spaces).
 const SEP: char = '\u{1}';
 
@@ -318,7 +368,24 @@ impl DocPhrases {
 
     /// Collects the candidate phrases of `doc`.
     pub fn new(doc: &Document, stopwords: &Stopwords, k: usize) -> DocPhrases {
-        let mut out = DocPhrases { sentences: doc.sentences().len(), ..DocPhrases::default() };
+        let mut out = DocPhrases::default();
+        out.collect(doc, stopwords, k, &mut Scratch::default());
+        out
+    }
+
+    /// Collects the candidate phrases of `doc` in place of those held, in buffers that keep
+    /// their room from the documents before.
+    fn collect(&mut self, doc: &Document, stopwords: &Stopwords, k: usize, scratch: &mut Scratch) {
+        let out = self;
+        out.phrases.clear();
+        out.keys.clear();
+        out.texts.clear();
+        out.words.clear();
+        out.word_counts.clear();
+        out.sentences = doc.sentences().len();
+        scratch.clear();
+        let Scratch { hashes, kinds, sents, stats, ranked, top, index, collided, key_buf, norm } =
+            scratch;
         let words = doc.words();
         // Writes the key of word `w` (its surface for an acronym) into `buf`, without
         // allocating.
@@ -342,8 +409,8 @@ impl DocPhrases {
         const NOT_CONTENT: u8 = 0;
         const CONTENT: u8 = 1;
         const ACRONYM: u8 = 2;
-        let mut hashes: Vec<u64> = Vec::with_capacity(words.len());
-        let mut kinds: Vec<u8> = Vec::with_capacity(words.len());
+        hashes.reserve(words.len());
+        kinds.reserve(words.len());
         let mut record = |k: Option<(u64, bool)>| {
             hashes.push(k.map_or(0, |k| k.0));
             kinds.push(match k {
@@ -352,13 +419,8 @@ impl DocPhrases {
                 Some((_, true)) => ACRONYM,
             });
         };
-        // Per sentence: (all caps, word range, index of the first word made of letters).
-        let mut sents: Vec<(bool, std::ops::Range<usize>, usize)> =
-            Vec::with_capacity(out.sentences);
-        // key hash (surface hash for an acronym) -> (count, first sentence, acronym, key hash)
-        let mut stats: FxHashMap<u64, (u32, u32, bool, u64)> =
-            FxHashMap::with_capacity_and_hasher(words.len().min(1 << 12), Default::default());
-        let mut norm = String::new();
+        sents.reserve(out.sentences);
+        stats.reserve(words.len().min(1 << 12));
         let mut wi = 0;
         for (si, s) in doc.sentences().iter().enumerate() {
             let caps = crate::word::model::is_caps_sentence(&doc.tokens()[s.tokens.clone()]);
@@ -385,16 +447,22 @@ impl DocPhrases {
                     (key_hash(&doc.norms()[doc.keys_range(w.tokens.clone())]), false)
                 } else {
                     norm.clear();
-                    push_key(&mut norm, w, false);
-                    (key_hash(&norm), false)
+                    push_key(norm, w, false);
+                    (key_hash(norm), false)
                 };
                 if short || (!acronym && stopwords.contains_hash(kh)) {
                     record(None);
                     continue;
                 }
                 let h = if acronym { key_hash(doc.slice(w.span)) } else { kh };
-                let e = stats.entry(h).or_insert((0, si as u32, acronym, kh));
-                e.0 += 1;
+                let e = stats.entry(h).or_insert(WordStat {
+                    count: 0,
+                    first_sentence: si as u32,
+                    acronym,
+                    key_hash: kh,
+                    background_idf: 0.0,
+                });
+                e.count += 1;
                 record(Some((h, acronym)));
             }
             sents.push((caps, start..wi, first_wordlike.unwrap_or(wi - start)));
@@ -402,14 +470,12 @@ impl DocPhrases {
         // The words worth building phrases around: the best by frequency, rarity and position.
         let bg = Background::embedded();
         let docs_bg = bg.docs() as f32;
-        let mut ranked: Vec<(f32, u64)> = stats
-            .iter()
-            .map(|(&h, &(c, first, acronym, _))| {
-                let idf = if acronym { acronym_idf(docs_bg) } else { bg.idf(h) };
-                let position = position(first as usize);
-                (tf(c as usize) * idf.powf(IDF_POWER) * (1.0 + position), h)
-            })
-            .collect();
+        ranked.extend(stats.iter_mut().map(|(&h, w)| {
+            w.background_idf = bg.idf(h);
+            let idf = if w.acronym { acronym_idf(docs_bg) } else { w.background_idf };
+            let position = position(w.first_sentence as usize);
+            (tf(w.count as usize) * idf.powf(IDF_POWER) * (1.0 + position), h)
+        }));
         let m = (4 * k).max(64);
         if ranked.len() > m {
             ranked.select_nth_unstable_by(m, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -417,20 +483,18 @@ impl DocPhrases {
         }
         // Every word is among the best in a short document: no set to build and ask.
         let all_top = ranked.len() == stats.len();
-        let top: FxHashSet<u64> =
-            if all_top { FxHashSet::default() } else { ranked.iter().map(|r| r.1).collect() };
-        out.word_counts = stats.iter().map(|(&h, &(c, _, _, _))| (h, c)).collect();
+        if !all_top {
+            top.extend(ranked.iter().map(|r| r.1));
+        }
+        out.word_counts.extend(stats.iter().map(|(&h, w)| (h, w.count)));
         out.word_counts.sort_unstable();
-        out.words = stats.values().map(|v| v.3).collect();
+        out.words.extend(stats.values().map(|w| w.key_hash));
         out.words.sort_unstable();
         out.words.dedup();
 
         // Pass 2: phrases of one to three content words holding at least one of those words.
         // key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
-        let mut index: FxHashMap<u64, u32> =
-            FxHashMap::with_capacity_and_hasher(3 * stats.len().min(1 << 12), Default::default());
-        let mut collided: FxHashMap<String, u32> = FxHashMap::default();
-        let mut key_buf = String::new();
+        index.reserve(3 * stats.len().min(1 << 12));
         // Room for about three phrases per content word (fewer in a long document, where only
         // those holding one of the best words are kept).
         let room = 3 * stats.len().min(1 << 12);
@@ -463,19 +527,19 @@ impl DocPhrases {
                     if built == 0 || built + 1 != n {
                         key_buf.clear();
                         for m in i..i + n - 1 {
-                            push_key(&mut key_buf, &sw[m], ks[m] == ACRONYM);
+                            push_key(key_buf, &sw[m], ks[m] == ACRONYM);
                             key_buf.push(SEP);
                         }
                     } else {
                         key_buf.push(SEP);
                     }
-                    push_key(&mut key_buf, &sw[i + n - 1], acronym);
+                    push_key(key_buf, &sw[i + n - 1], acronym);
                     built = n;
                     let span = Span::new(sw[i].span.start, sw[i + n - 1].span.end);
                     let rank = if *caps { 2 } else { u8::from(i <= *first_wordlike) };
                     let found = match index.get(&h) {
                         Some(&pi) if out.key(&out.phrases[pi as usize]) == key_buf => Some(pi),
-                        Some(_) => collided.get(&key_buf).copied(),
+                        Some(_) => collided.get(key_buf.as_str()).copied(),
                         None => None,
                     };
                     match found {
@@ -502,7 +566,7 @@ impl DocPhrases {
                                 }
                             }
                             let k0 = out.keys.len() as u32;
-                            out.keys.push_str(&key_buf);
+                            out.keys.push_str(key_buf);
                             out.phrases.push(Phrase {
                                 key: (k0, key_buf.len() as u32),
                                 text: span,
@@ -529,7 +593,6 @@ impl DocPhrases {
             out.texts.push_str(doc.slice(p.text));
             p.text = Span::new(t0, out.texts.len());
         }
-        out
     }
 
     /// Ranks the phrases and returns the best `k`. `idf(hash, acronym)` is the inverse document
@@ -570,7 +633,7 @@ impl DocPhrases {
         let order = |a: &(f32, &Phrase), b: &(f32, &Phrase)| {
             b.0.total_cmp(&a.0)
                 .then(a.1.first.start.cmp(&b.1.first.start))
-                .then(self.key(a.1).cmp(self.key(b.1)))
+                .then_with(|| self.key(a.1).cmp(self.key(b.1)))
         };
         // Only the head of the ranking is ever read (a few are skipped as parts of longer
         // phrases): select it, then sort it.
@@ -617,12 +680,12 @@ impl DocPhrases {
 fn contains_words(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     let sep = SEP as u8;
+    let word_starts = std::iter::once(0)
+        .chain(h.iter().enumerate().filter(|&(_, &b)| b == sep).map(|(i, _)| i + 1));
     n.len() <= h.len()
-        && (0..=h.len() - n.len()).any(|i| {
-            h[i..].starts_with(n)
-                && (i == 0 || h[i - 1] == sep)
-                && h.get(i + n.len()).is_none_or(|&b| b == sep)
-        })
+        && word_starts
+            .take_while(|&i| i + n.len() <= h.len())
+            .any(|i| h[i..].starts_with(n) && h.get(i + n.len()).is_none_or(|&b| b == sep))
 }
 
 /// IDF given to acronyms, whose lower-case key (`ai`) would be looked up as another word:
@@ -647,12 +710,32 @@ impl Default for KeywordExtractor {
 impl KeywordExtractor {
     /// The key phrases of one document, best first.
     pub fn extract(&self, doc: &Document) -> Vec<Keyword> {
+        thread_local! {
+            /// The phrases of the thread's last document, and the buffers they were collected
+            /// in: reused, they spare a short document a dozen allocations.
+            static LAST: RefCell<(DocPhrases, Scratch)> = RefCell::default();
+        }
         let bg = Background::embedded();
         let docs = bg.docs() as f32;
-        DocPhrases::new(doc, Stopwords::embedded(), self.top_k)
-            .rank(self.top_k, |h, acr| if acr.is_some() { acronym_idf(docs) } else { bg.idf(h) })
+        LAST.with_borrow_mut(|(phrases, scratch)| {
+            phrases.collect(doc, Stopwords::embedded(), self.top_k, scratch);
+            // Every word of a phrase is a content word, whose background IDF is known.
+            let best = phrases.rank(self.top_k, |h, acr| match acr {
+                Some(_) => acronym_idf(docs),
+                None => scratch.stats.get(&h).map_or_else(|| bg.idf(h), |w| w.background_idf),
+            });
+            // What a long document needed is not kept for the next.
+            if phrases.phrases.capacity() > KEPT_PHRASES {
+                *phrases = DocPhrases::default();
+                *scratch = Scratch::default();
+            }
+            best
+        })
     }
 }
+
+/// Most phrases whose room [`KeywordExtractor::extract`] keeps for the next document.
+const KEPT_PHRASES: usize = 1 << 14;
 
 /// Keywords of a whole corpus, and per document the phrases that set it apart from the rest.
 ///
