@@ -66,21 +66,24 @@ where
     };
     // The first batch is read before the pool starts: its idle workers would otherwise spin
     // on the cores the reading (and the parsing of the models beside it) needs.
-    let mut first = Some(next_batch());
+    let mut batch = next_batch();
     // A pool even for one thread: the pipeline shares a long document among the threads of
     // the pool it runs in, and `-j 1` must mean one.
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(io::Error::other)?;
     let mut summary = RunSummary::default();
-    // While the pool maps one batch, this thread hands the previous one to the sink: two
-    // batches in flight at most.
+    // While the pool maps one batch, this thread hands the previous one to the sink, then
+    // reads the next (reading and parsing JSON Lines is a tenth of the work on short
+    // documents; the workers no longer wait for it): three batches in flight at most, one of
+    // them without results yet.
     let mut prev: Option<(Batch, Vec<Option<T>>)> = None;
     loop {
-        let mut batch = first.take().unwrap_or_else(&mut next_batch);
         let mut results: Vec<Option<T>> = Vec::new();
+        let mut next = Batch::new();
         let mut written = Ok(());
+        let more = !batch.is_empty();
         pool.in_place_scope(|scope| {
-            if !batch.is_empty() {
+            if more {
                 let (batch, results, map) = (&mut batch, &mut results, &map);
                 scope.spawn(move |_| {
                     *results = batch.par_iter_mut().map(|d| d.as_mut().ok().map(map)).collect();
@@ -89,12 +92,15 @@ where
             if let Some((b, r)) = prev.take() {
                 written = hand_over(b, r, &mut summary, report, &mut |d, t| sink(d, t, &pool));
             }
+            if more && written.is_ok() {
+                next = next_batch();
+            }
         });
         written?;
-        if batch.is_empty() {
+        if !more {
             break;
         }
-        prev = Some((batch, results));
+        prev = Some((std::mem::replace(&mut batch, next), results));
     }
     Ok(summary)
 }
