@@ -4,7 +4,8 @@
 //! benchmark, 5.03 MB, 798,332 syllables), else the bundled corpus documents. The label of each
 //! group names the input it ran on. The stage benches annotate the input as one document, as
 //! the CLI does with a file, on one thread; `multithreaded` compares one and two threads, on
-//! the lines as documents and on the input as one document (shared among the threads).
+//! the lines as documents and on the input as one document (shared among the threads);
+//! `short-documents` runs the lines as documents on one thread, by layers.
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
 use std::path::PathBuf;
@@ -106,6 +107,32 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
+/// The input's lines as documents on one core: what a corpus of short texts (news sentences,
+/// paragraphs) costs per document beside the per-syllable work.
+fn short_documents(c: &mut Criterion) {
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let (name, text) = input();
+    let docs = lines(&text);
+    let words = Layers { entities: false, keywords: false, ..Layers::default() };
+    let mut g = c.benchmark_group(format!("short-documents/{name}"));
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.sample_size(10);
+    for (label, layers) in [
+        ("words", words),
+        ("words+keywords", Layers { keywords: true, ..words }),
+        ("all", Layers::default()),
+    ] {
+        let p = Pipeline::new().with_layers(layers);
+        p.annotate("warm up lazy tables");
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                one.install(|| docs.iter().map(|d| p.annotate(*d).words().len()).sum::<usize>())
+            })
+        });
+    }
+    g.finish();
+}
+
 fn load(c: &mut Criterion) {
     c.bench_function("load/segmenter", |b| {
         b.iter(|| black_box(vita::word::Segmenter::load_embedded().unwrap()))
@@ -193,7 +220,7 @@ fn multithreaded(c: &mut Criterion) {
 #[allow(missing_docs)]
 mod group {
     use super::*;
-    criterion_group!(benches, stages, load, lookup, multithreaded);
+    criterion_group!(benches, stages, short_documents, load, lookup, multithreaded);
 }
 
 criterion_main!(group::benches);
