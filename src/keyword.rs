@@ -832,6 +832,46 @@ mod tests {
         }
     }
 
+    /// The buffers `extract` keeps from one document to the next change nothing: each
+    /// document gets the key phrases it gets alone, long documents (whose buffers are dropped)
+    /// and short ones in any order.
+    #[test]
+    fn kept_buffers_change_no_result() {
+        let p = crate::Pipeline::new().with_layers(crate::Layers::WORDS);
+        // A frequent word beside rare made-up ones: more phrases than the buffers keep.
+        let made_up = |mut i: usize| {
+            let mut w = String::from("zq");
+            while i > 0 {
+                w.push(char::from(b'a' + (i % 26) as u8));
+                i /= 26;
+            }
+            w
+        };
+        let long: String = (1..12_000)
+            .map(|i| format!("Máy tính {} {}. ", made_up(i), made_up(i + 100_000)))
+            .collect();
+        let p_long = DocPhrases::new(&p.annotate(long.as_str()), Stopwords::embedded(), 10);
+        assert!(p_long.phrases.len() > KEPT_PHRASES, "{}", p_long.phrases.len());
+        let texts = [
+            "Mỹ và Trung Quốc dẫn đầu về trí tuệ nhân tạo. AI cần dữ liệu khổng lồ.",
+            long.as_str(),
+            "Hà Nội là thủ đô. Hà Nội có nhiều hồ.",
+            "",
+            "Mỹ và Trung Quốc dẫn đầu về trí tuệ nhân tạo. AI cần dữ liệu khổng lồ.",
+            "GPU, GPU và GPU: máy tính, siêu máy tính.",
+        ];
+        let ex = KeywordExtractor::default();
+        let bg = Background::embedded();
+        let docs = bg.docs() as f32;
+        for text in texts {
+            let d = p.annotate(text);
+            let alone = DocPhrases::new(&d, Stopwords::embedded(), ex.top_k)
+                .rank(ex.top_k, |h, acr| if acr.is_some() { acronym_idf(docs) } else { bg.idf(h) });
+            assert_eq!(ex.extract(&d), alone, "{:?}", &text[..text.len().min(40)]);
+        }
+        assert!(!ex.extract(&p.annotate(texts[0])).is_empty());
+    }
+
     #[test]
     fn tidy_texts() {
         assert!(tidy("máy tính") && tidy("") && tidy("AI"));
