@@ -493,7 +493,6 @@ impl DocPhrases {
         out.words.dedup();
 
         // Pass 2: phrases of one to three content words holding at least one of those words.
-        // key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
         index.reserve(3 * stats.len().min(1 << 12));
         // Room for about three phrases per content word (fewer in a long document, where only
         // those holding one of the best words are kept).
@@ -725,7 +724,7 @@ impl KeywordExtractor {
                 None => scratch.stats.get(&h).map_or_else(|| bg.idf(h), |w| w.background_idf),
             });
             // What a long document needed is not kept for the next.
-            if phrases.phrases.capacity() > KEPT_PHRASES {
+            if phrases.phrases.capacity() > KEPT_PHRASES || scratch.hashes.capacity() > KEPT_WORDS {
                 *phrases = DocPhrases::default();
                 *scratch = Scratch::default();
             }
@@ -734,8 +733,10 @@ impl KeywordExtractor {
     }
 }
 
-/// Most phrases whose room [`KeywordExtractor::extract`] keeps for the next document.
+/// Most phrases, and words, whose room [`KeywordExtractor::extract`] keeps for the next
+/// document.
 const KEPT_PHRASES: usize = 1 << 14;
+const KEPT_WORDS: usize = 1 << 16;
 
 /// Keywords of a whole corpus, and per document the phrases that set it apart from the rest.
 ///
