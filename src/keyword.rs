@@ -236,6 +236,13 @@ struct WordStat {
 }
 
 impl Scratch {
+    /// Drops the buffers when a long document made them large.
+    fn drop_if_large(&mut self) {
+        if self.hashes.capacity() > KEPT_WORDS || self.index.capacity() > 4 * KEPT_PHRASES {
+            *self = Scratch::default();
+        }
+    }
+
     fn clear(&mut self) {
         self.hashes.clear();
         self.kinds.clear();
@@ -369,7 +376,17 @@ impl DocPhrases {
     /// Collects the candidate phrases of `doc`.
     pub fn new(doc: &Document, stopwords: &Stopwords, k: usize) -> DocPhrases {
         let mut out = DocPhrases::default();
-        out.collect(doc, stopwords, k, &mut Scratch::default());
+        KEPT.with_borrow_mut(|(_, scratch)| {
+            out.collect(doc, stopwords, k, scratch);
+            scratch.drop_if_large();
+        });
+        // Kept, maybe with thousands of others (`vita keywords --corpus`): without the room
+        // collecting reserved.
+        out.phrases.shrink_to_fit();
+        out.keys.shrink_to_fit();
+        out.texts.shrink_to_fit();
+        out.words.shrink_to_fit();
+        out.word_counts.shrink_to_fit();
         out
     }
 
@@ -709,14 +726,9 @@ impl Default for KeywordExtractor {
 impl KeywordExtractor {
     /// The key phrases of one document, best first.
     pub fn extract(&self, doc: &Document) -> Vec<Keyword> {
-        thread_local! {
-            /// The phrases of the thread's last document, and the buffers they were collected
-            /// in: reused, they spare a short document a dozen allocations.
-            static LAST: RefCell<(DocPhrases, Scratch)> = RefCell::default();
-        }
         let bg = Background::embedded();
         let docs = bg.docs() as f32;
-        LAST.with_borrow_mut(|(phrases, scratch)| {
+        KEPT.with_borrow_mut(|(phrases, scratch)| {
             phrases.collect(doc, Stopwords::embedded(), self.top_k, scratch);
             // Every word of a phrase is a content word, whose background IDF is known.
             let best = phrases.rank(self.top_k, |h, acr| match acr {
@@ -724,17 +736,23 @@ impl KeywordExtractor {
                 None => scratch.stats.get(&h).map_or_else(|| bg.idf(h), |w| w.background_idf),
             });
             // What a long document needed is not kept for the next.
-            if phrases.phrases.capacity() > KEPT_PHRASES || scratch.hashes.capacity() > KEPT_WORDS {
+            if phrases.phrases.capacity() > KEPT_PHRASES {
                 *phrases = DocPhrases::default();
-                *scratch = Scratch::default();
             }
+            scratch.drop_if_large();
             best
         })
     }
 }
 
-/// Most phrases, and words, whose room [`KeywordExtractor::extract`] keeps for the next
-/// document.
+thread_local! {
+    /// The phrases of the thread's last document and the buffers they were collected in:
+    /// reused, they spare a short document a dozen allocations (up to [`KEPT_PHRASES`] phrases
+    /// and [`KEPT_WORDS`] words; a longer document's are dropped).
+    static KEPT: RefCell<(DocPhrases, Scratch)> = RefCell::default();
+}
+
+/// Most phrases, and words, whose room is kept for the next document.
 const KEPT_PHRASES: usize = 1 << 14;
 const KEPT_WORDS: usize = 1 << 16;
 
