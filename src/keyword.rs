@@ -840,6 +840,19 @@ mod tests {
         assert!(Background::embedded().docs() > 1000);
     }
 
+    /// The IDF `extract` uses, straight from the background.
+    fn background_idf(h: u64, acronym: Option<&str>) -> f32 {
+        let bg = Background::embedded();
+        if acronym.is_some() { acronym_idf(bg.docs() as f32) } else { bg.idf(h) }
+    }
+
+    /// The key phrases of `doc` collected in fresh buffers.
+    fn alone(doc: &Document, k: usize) -> Vec<Keyword> {
+        let mut phrases = DocPhrases::default();
+        phrases.collect(doc, Stopwords::embedded(), k, &mut Scratch::default());
+        phrases.rank(k, background_idf)
+    }
+
     proptest::proptest! {
         /// The display form is the text's words joined by single spaces, whether or not the
         /// text is found tidy already.
@@ -848,6 +861,21 @@ mod tests {
             let mut out = String::new();
             push_display(&mut out, &text);
             proptest::prop_assert_eq!(out, text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+
+        /// Documents in any order get, through the buffers kept between them, the key phrases
+        /// each gets alone.
+        #[test]
+        fn documents_in_a_row_rank_as_alone(texts in proptest::collection::vec(
+            "(Hà Nội|AI|GPU|máy tính|trí tuệ|Mỹ|dữ liệu|và|của|[A-ZĐ][a-zơư]{1,4}|[.,\n ]){0,40}",
+            1..6,
+        )) {
+            let p = crate::Pipeline::new().with_layers(crate::Layers::WORDS);
+            let ex = KeywordExtractor { top_k: 5 };
+            for text in &texts {
+                let d = p.annotate(text.as_str());
+                proptest::prop_assert_eq!(ex.extract(&d), alone(&d, 5));
+            }
         }
     }
 
@@ -880,13 +908,12 @@ mod tests {
             "GPU, GPU và GPU: máy tính, siêu máy tính.",
         ];
         let ex = KeywordExtractor::default();
-        let bg = Background::embedded();
-        let docs = bg.docs() as f32;
         for text in texts {
             let d = p.annotate(text);
-            let alone = DocPhrases::new(&d, Stopwords::embedded(), ex.top_k)
-                .rank(ex.top_k, |h, acr| if acr.is_some() { acronym_idf(docs) } else { bg.idf(h) });
-            assert_eq!(ex.extract(&d), alone, "{:?}", &text[..text.len().min(40)]);
+            assert_eq!(ex.extract(&d), alone(&d, ex.top_k), "{:?}", &text[..text.len().min(40)]);
+            // `DocPhrases::new` shares the thread's buffers too.
+            let via_new = DocPhrases::new(&d, Stopwords::embedded(), ex.top_k);
+            assert_eq!(via_new.rank(ex.top_k, background_idf), alone(&d, ex.top_k));
         }
         assert!(!ex.extract(&p.annotate(texts[0])).is_empty());
     }
