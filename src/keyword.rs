@@ -205,17 +205,17 @@ pub struct DocPhrases {
 /// them from one document to the next, so a short document allocates almost nothing).
 #[derive(Default)]
 struct Scratch {
-    /// Per word of the document: its key hash (surface hash for an acronym) and what it is
-    /// (`NOT_CONTENT`, `CONTENT` or `ACRONYM`).
-    hashes: Vec<u64>,
-    kinds: Vec<u8>,
+    /// Per word of the document: 1 + its index in `content`, or 0 when it is not a content
+    /// word (4 bytes a word: the benchmark's 750,000 words are 3 MB of fresh pages).
+    slots: Vec<u32>,
     /// Per sentence: (all caps, word range, index of the first word made of letters).
     sents: Vec<(bool, std::ops::Range<usize>, usize)>,
-    /// Content words by key hash (surface hash for an acronym).
-    stats: FxHashMap<u64, WordStat>,
-    /// The content words by score, then the best of them, when not all are.
-    ranked: Vec<(f32, u64)>,
-    top: FxHashSet<u64>,
+    /// The content words, in order of first occurrence, and their indices by key hash
+    /// (surface hash for an acronym).
+    content: Vec<WordStat>,
+    stats: FxHashMap<u64, u32>,
+    /// The content words by score (and index), then the best of them.
+    ranked: Vec<(f32, u64, u32)>,
     /// Phrase key hash -> phrase; a (64-bit) collision is checked and sent to `collided`.
     index: FxHashMap<u64, u32>,
     collided: FxHashMap<String, u32>,
@@ -226,6 +226,8 @@ struct Scratch {
 /// A content word of a document.
 #[derive(Clone, Copy, Debug)]
 struct WordStat {
+    /// The hash it is counted under: of its key, of its surface for an acronym.
+    hash: u64,
     count: u32,
     first_sentence: u32,
     acronym: bool,
@@ -233,23 +235,24 @@ struct WordStat {
     key_hash: u64,
     /// Its IDF in the embedded background, by the hash it is counted under.
     background_idf: f32,
+    /// Among the best of the document, which phrases are built around.
+    top: bool,
 }
 
 impl Scratch {
     /// Drops the buffers when a long document made them large.
     fn drop_if_large(&mut self) {
-        if self.hashes.capacity() > KEPT_WORDS || self.index.capacity() > 4 * KEPT_PHRASES {
+        if self.slots.capacity() > KEPT_WORDS || self.index.capacity() > 4 * KEPT_PHRASES {
             *self = Scratch::default();
         }
     }
 
     fn clear(&mut self) {
-        self.hashes.clear();
-        self.kinds.clear();
+        self.slots.clear();
+        self.content.clear();
         self.sents.clear();
         self.stats.clear();
         self.ranked.clear();
-        self.top.clear();
         self.index.clear();
         self.collided.clear();
         self.key_buf.clear();
@@ -401,7 +404,7 @@ impl DocPhrases {
         out.word_counts.clear();
         out.sentences = doc.sentences().len();
         scratch.clear();
-        let Scratch { hashes, kinds, sents, stats, ranked, top, index, collided, key_buf, norm } =
+        let Scratch { slots, sents, content, stats, ranked, index, collided, key_buf, norm } =
             scratch;
         let words = doc.words();
         // Writes the key of word `w` (its surface for an acronym) into `buf`, without
@@ -420,22 +423,7 @@ impl DocPhrases {
         };
 
         // Pass 1: content words, counted by key hash (one map operation per word).
-        // Per word of the document: its key hash (surface hash for an acronym) and what it is
-        // (`NOT_CONTENT`, `CONTENT` or `ACRONYM`): 9 bytes a word, not the 16 of an
-        // `Option<(u64, bool)>` (the benchmark's 750,000 words: 12 MB of fresh pages).
-        const NOT_CONTENT: u8 = 0;
-        const CONTENT: u8 = 1;
-        const ACRONYM: u8 = 2;
-        hashes.reserve(words.len());
-        kinds.reserve(words.len());
-        let mut record = |k: Option<(u64, bool)>| {
-            hashes.push(k.map_or(0, |k| k.0));
-            kinds.push(match k {
-                None => NOT_CONTENT,
-                Some((_, false)) => CONTENT,
-                Some((_, true)) => ACRONYM,
-            });
-        };
+        slots.reserve(words.len());
         sents.reserve(out.sentences);
         stats.reserve(words.len().min(1 << 12));
         let mut wi = 0;
@@ -453,7 +441,7 @@ impl DocPhrases {
                 let letters =
                     toks.iter().all(|t| matches!(t.kind, TokenKind::Syllable | TokenKind::Foreign));
                 if !letters {
-                    record(None);
+                    slots.push(0);
                     continue;
                 }
                 let acronym = is_acronym(doc, w, caps);
@@ -468,60 +456,64 @@ impl DocPhrases {
                     (key_hash(norm), false)
                 };
                 if short || (!acronym && stopwords.contains_hash(kh)) {
-                    record(None);
+                    slots.push(0);
                     continue;
                 }
                 let h = if acronym { key_hash(doc.slice(w.span)) } else { kh };
-                let e = stats.entry(h).or_insert(WordStat {
-                    count: 0,
-                    first_sentence: si as u32,
-                    acronym,
-                    key_hash: kh,
-                    background_idf: 0.0,
+                let c = *stats.entry(h).or_insert_with(|| {
+                    content.push(WordStat {
+                        hash: h,
+                        count: 0,
+                        first_sentence: si as u32,
+                        acronym,
+                        key_hash: kh,
+                        background_idf: 0.0,
+                        top: false,
+                    });
+                    (content.len() - 1) as u32
                 });
-                e.count += 1;
-                record(Some((h, acronym)));
+                content[c as usize].count += 1;
+                slots.push(c + 1);
             }
             sents.push((caps, start..wi, first_wordlike.unwrap_or(wi - start)));
         }
         // The words worth building phrases around: the best by frequency, rarity and position.
         let bg = Background::embedded();
         let docs_bg = bg.docs() as f32;
-        ranked.extend(stats.iter_mut().map(|(&h, w)| {
-            w.background_idf = bg.idf(h);
+        ranked.extend(content.iter_mut().enumerate().map(|(c, w)| {
+            w.background_idf = bg.idf(w.hash);
             let idf = if w.acronym { acronym_idf(docs_bg) } else { w.background_idf };
             let position = position(w.first_sentence as usize);
-            (tf(w.count as usize) * idf.powf(IDF_POWER) * (1.0 + position), h)
+            (tf(w.count as usize) * idf.powf(IDF_POWER) * (1.0 + position), w.hash, c as u32)
         }));
         let m = (4 * k).max(64);
         if ranked.len() > m {
             ranked.select_nth_unstable_by(m, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             ranked.truncate(m);
         }
-        // Every word is among the best in a short document: no set to build and ask.
-        let all_top = ranked.len() == stats.len();
-        if !all_top {
-            top.extend(ranked.iter().map(|r| r.1));
+        for &(_, _, c) in ranked.iter() {
+            content[c as usize].top = true;
         }
-        out.word_counts.extend(stats.iter().map(|(&h, w)| (h, w.count)));
+        out.word_counts.extend(content.iter().map(|w| (w.hash, w.count)));
         out.word_counts.sort_unstable();
-        out.words.extend(stats.values().map(|w| w.key_hash));
+        out.words.extend(content.iter().map(|w| w.key_hash));
         out.words.sort_unstable();
         out.words.dedup();
 
         // Pass 2: phrases of one to three content words holding at least one of those words.
-        index.reserve(3 * stats.len().min(1 << 12));
         // Room for about three phrases per content word (fewer in a long document, where only
         // those holding one of the best words are kept).
-        let room = 3 * stats.len().min(1 << 12);
+        let room = 3 * content.len().min(1 << 12);
+        index.reserve(room);
         out.phrases.reserve(room);
         out.keys.reserve(room * 16);
         for (si, (caps, range, first_wordlike)) in sents.iter().enumerate() {
             let sw = &words[range.clone()];
-            let (hs, ks) = (&hashes[range.clone()], &kinds[range.clone()]);
-            let keys = |j: usize| (ks[j] != NOT_CONTENT).then(|| (hs[j], ks[j] == ACRONYM));
+            let ss = &slots[range.clone()];
+            // The content word that word `j` of the sentence is.
+            let word = |j: usize| ss[j].checked_sub(1).map(|c| &content[c as usize]);
             for i in 0..sw.len() {
-                if ks[i] == NOT_CONTENT {
+                if ss[i] == 0 {
                     continue;
                 }
                 let mut h: u64 = 0;
@@ -530,11 +522,13 @@ impl DocPhrases {
                 // Words of the phrase starting at `i` that `key_buf` holds.
                 let mut built = 0;
                 for n in 1..=MAX_WORDS.min(sw.len() - i) {
-                    let Some((wh, acronym)) = keys(i + n - 1) else { break };
+                    let Some(&WordStat { hash: wh, acronym, top, .. }) = word(i + n - 1) else {
+                        break;
+                    };
                     // The phrase hash combines its words' hashes (FxHash's mixing step).
                     h = (h.rotate_left(5) ^ wh).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
                     word_hashes[n - 1] = wh;
-                    has_top |= all_top || top.contains(&wh);
+                    has_top |= top;
                     if !has_top {
                         continue;
                     }
@@ -543,7 +537,7 @@ impl DocPhrases {
                     if built == 0 || built + 1 != n {
                         key_buf.clear();
                         for m in i..i + n - 1 {
-                            push_key(key_buf, &sw[m], ks[m] == ACRONYM);
+                            push_key(key_buf, &sw[m], word(m).is_some_and(|w| w.acronym));
                             key_buf.push(SEP);
                         }
                     } else {
@@ -733,7 +727,10 @@ impl KeywordExtractor {
             // Every word of a phrase is a content word, whose background IDF is known.
             let best = phrases.rank(self.top_k, |h, acr| match acr {
                 Some(_) => acronym_idf(docs),
-                None => scratch.stats.get(&h).map_or_else(|| bg.idf(h), |w| w.background_idf),
+                None => scratch
+                    .stats
+                    .get(&h)
+                    .map_or_else(|| bg.idf(h), |&c| scratch.content[c as usize].background_idf),
             });
             // What a long document needed is not kept for the next.
             if phrases.phrases.capacity() > KEPT_PHRASES {
