@@ -536,8 +536,8 @@ impl DocPhrases {
                     // phrase one word shorter, else written from the first word.
                     if built == 0 || built + 1 != n {
                         key_buf.clear();
-                        for m in i..i + n - 1 {
-                            push_key(key_buf, &sw[m], word(m).is_some_and(|w| w.acronym));
+                        for (m, w) in sw.iter().enumerate().take(i + n - 1).skip(i) {
+                            push_key(key_buf, w, word(m).is_some_and(|c| c.acronym));
                             key_buf.push(SEP);
                         }
                     } else {
