@@ -183,8 +183,8 @@ impl Stopwords {
 /// run can keep these and drop the documents.
 ///
 /// A long document has hundreds of thousands of distinct candidates, so they live in arenas:
-/// keys and display texts are ranges of two shared strings, and a phrase seen once allocates
-/// nothing of its own.
+/// keys and the texts to display are ranges of two shared strings, and a phrase seen once
+/// allocates nothing of its own.
 #[derive(Clone, Debug, Default)]
 pub struct DocPhrases {
     phrases: Vec<Phrase>,
@@ -201,8 +201,8 @@ pub struct DocPhrases {
     word_counts: Vec<(u64, u32)>,
 }
 
-/// The buffers [`DocPhrases`] collects a document's phrases in (`KeywordExtractor` keeps
-/// them from one document to the next, so a short document allocates almost nothing).
+/// The buffers [`DocPhrases`] collects a document's phrases in (each thread keeps them from
+/// one document to the next, see [`KEPT`], so a short document allocates almost nothing).
 #[derive(Default)]
 struct Scratch {
     /// Per word of the document: 1 + its index in `content`, or 0 when it is not a content
