@@ -221,7 +221,14 @@ struct Scratch {
     collided: FxHashMap<String, u32>,
     key_buf: String,
     norm: String,
+    /// Embedded-background IDFs of words seen before, by key hash, direct-mapped
+    /// ([`IDF_CACHE`] slots, empty until first used): the common words of short documents
+    /// are found here rather than in the 850 KB table.
+    idf_cache: Vec<(u64, f32)>,
 }
+
+/// Slots of [`Scratch::idf_cache`] (64 KB).
+const IDF_CACHE: usize = 1 << 12;
 
 /// A content word of a document.
 #[derive(Clone, Copy, Debug)]
@@ -237,6 +244,19 @@ struct WordStat {
     background_idf: f32,
     /// Among the best of the document, which phrases are built around.
     top: bool,
+}
+
+/// The embedded background's IDF of key hash `h`, through `cache` (see
+/// [`Scratch::idf_cache`]; an empty slot holds NaN, which no IDF is).
+fn cached_background_idf(cache: &mut Vec<(u64, f32)>, h: u64) -> f32 {
+    if cache.is_empty() {
+        *cache = vec![(0, f32::NAN); IDF_CACHE];
+    }
+    let slot = &mut cache[(h >> 52) as usize & (IDF_CACHE - 1)];
+    if slot.1.is_nan() || slot.0 != h {
+        *slot = (h, Background::embedded().idf(h));
+    }
+    slot.1
 }
 
 impl Scratch {
@@ -404,8 +424,18 @@ impl DocPhrases {
         out.word_counts.clear();
         out.sentences = doc.sentences().len();
         scratch.clear();
-        let Scratch { slots, sents, content, stats, ranked, index, collided, key_buf, norm } =
-            scratch;
+        let Scratch {
+            slots,
+            sents,
+            content,
+            stats,
+            ranked,
+            index,
+            collided,
+            key_buf,
+            norm,
+            idf_cache,
+        } = scratch;
         let words = doc.words();
         // Writes the key of word `w` (its surface for an acronym) into `buf`, without
         // allocating.
@@ -481,7 +511,7 @@ impl DocPhrases {
         let bg = Background::embedded();
         let docs_bg = bg.docs() as f32;
         ranked.extend(content.iter_mut().enumerate().map(|(c, w)| {
-            w.background_idf = bg.idf(w.hash);
+            w.background_idf = cached_background_idf(idf_cache, w.hash);
             let idf = if w.acronym { acronym_idf(docs_bg) } else { w.background_idf };
             let position = position(w.first_sentence as usize);
             (tf(w.count as usize) * idf.powf(IDF_POWER) * (1.0 + position), w.hash, c as u32)
@@ -913,6 +943,22 @@ mod tests {
             assert_eq!(via_new.rank(ex.top_k, background_idf), alone(&d, ex.top_k));
         }
         assert!(!ex.extract(&p.annotate(texts[0])).is_empty());
+    }
+
+    /// The IDF cache answers as the background does, for hashes sharing a slot and for the
+    /// hash 0 an empty slot is keyed by.
+    #[test]
+    fn cached_idf_is_the_background_idf() {
+        let bg = Background::embedded();
+        let mut cache = Vec::new();
+        let same_slot = |i: u64| (i << 52) | 0x1234;
+        let hashes = [0, 1, key_hash("máy tính"), key_hash("của"), same_slot(3), same_slot(3) ^ 1];
+        for _ in 0..2 {
+            for h in hashes {
+                assert_eq!(cached_background_idf(&mut cache, h), bg.idf(h), "{h:x}");
+            }
+        }
+        assert_eq!(cache.len(), IDF_CACHE);
     }
 
     #[test]
