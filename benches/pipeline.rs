@@ -113,7 +113,7 @@ fn short_documents(c: &mut Criterion) {
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let (name, text) = input();
     let docs = lines(&text);
-    let words = Layers { entities: false, keywords: false, ..Layers::default() };
+    let words = Layers::WORDS;
     let mut g = c.benchmark_group(format!("short-documents/{name}"));
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(10);

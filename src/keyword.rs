@@ -92,7 +92,7 @@ impl Background {
     /// hash as a frozen [`Table`] (read in place when embedded).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = BACKGROUND_MAGIC.to_vec();
-        out.extend_from_slice(&self.docs.to_le_bytes());
+        self.docs.write(&mut out);
         self.df.write(&mut out);
         out
     }
@@ -136,24 +136,23 @@ impl Stopwords {
 
     /// One stopword per line (any form: keys are computed); `#` starts a comment line.
     pub fn parse(text: &str) -> Stopwords {
-        let set = text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(|l| key_hash(&crate::normalize::key(l)))
-            .collect();
-        Stopwords { set }
+        Stopwords::parse_with(text, |l| key_hash(&crate::normalize::key(l)))
     }
 
     /// Like [`Stopwords::parse`], for lines that are keys already (what `vita-train
     /// stopwords` writes): hashed as they are, without normalizing them again (2 ms at
     /// start-up for the embedded list).
     fn from_keys(text: &str) -> Stopwords {
+        Stopwords::parse_with(text, key_hash)
+    }
+
+    /// The lines of `text`, but blank and comment lines, hashed by `hash`.
+    fn parse_with(text: &str, hash: impl Fn(&str) -> u64) -> Stopwords {
         let set = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(key_hash)
+            .map(hash)
             .collect();
         Stopwords { set }
     }

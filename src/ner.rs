@@ -1469,7 +1469,7 @@ impl Tagger {
     /// none), the rows (`TAGS` `f32` each). The embedded tagger is read where it lies.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = TAGGER_MAGIC.to_vec();
-        out.extend_from_slice(&((self.table.len() / ROW) as u32).to_le_bytes());
+        ((self.table.len() / ROW) as u32).write(&mut out);
         out.extend_from_slice(&self.rows);
         out.extend_from_slice(&self.table);
         out

@@ -46,14 +46,15 @@ impl Record for u32 {
     }
 }
 
+/// Stored as the bits of a `u32`.
 impl Record for f32 {
     const SIZE: usize = 4;
     #[inline]
     fn read(b: &[u8]) -> f32 {
-        f32::from_le_bytes(b[..4].try_into().expect("4 bytes"))
+        f32::from_bits(u32::read(b))
     }
     fn write(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
+        self.to_bits().write(out);
     }
 }
 
@@ -164,9 +165,9 @@ impl<R: Record> Table<R> {
         let last = tags.iter().rposition(|&t| t != 0).map_or(0, |p| p + 1);
         tags.resize(last.max(1 << bits) + GROUP, 0);
         slots.resize(tags.len(), None);
-        out.extend_from_slice(&bits.to_le_bytes());
-        out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(tags.len() as u32).to_le_bytes());
+        bits.write(out);
+        (entries.len() as u32).write(out);
+        (tags.len() as u32).write(out);
         out.extend_from_slice(&tags);
         let zero = vec![0u8; 8 + R::SIZE];
         for s in slots {
@@ -191,7 +192,7 @@ impl<R: Record> Table<R> {
         if b.len() < HEADER {
             return Err(bad("truncated header"));
         }
-        let word = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+        let word = |at: usize| u32::read(&b[at..]);
         let (bits, len, n) = (word(0), word(4) as usize, word(8) as usize);
         if !(1..=MAX_BITS).contains(&bits) || len >= 1 << bits || n < (1 << bits) + GROUP {
             return Err(bad("impossible size"));

@@ -634,9 +634,8 @@ impl Model {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
-        let put_u32 = |out: &mut Vec<u8>, v: usize| {
-            out.extend_from_slice(&u32::try_from(v).expect("fits a u32").to_le_bytes())
-        };
+        let put_u32 =
+            |out: &mut Vec<u8>, v: usize| u32::try_from(v).expect("fits a u32").write(out);
         put_u32(&mut out, self.lexicon.vocab_len);
         put_u32(&mut out, self.lexicon.vocab.len());
         out.extend_from_slice(self.lexicon.vocab.as_bytes());
