@@ -346,10 +346,14 @@ fn separators(text: &str, span: Span, strip: bool, emit: &mut dyn FnMut(Span, &s
     let mut run_start = span.start;
     for (i, c) in text[span].char_indices() {
         let at = span.start + i;
-        let next = text[at + c.len_utf8()..].chars().next();
-        let replacement = if is_invisible(c)
-            && (strip || !next.is_some_and(unicode_normalization::char::is_combining_mark))
-        {
+        // The next char is looked at only after an invisible.
+        let before_mark = || {
+            text[at + c.len_utf8()..]
+                .chars()
+                .next()
+                .is_some_and(unicode_normalization::char::is_combining_mark)
+        };
+        let replacement = if is_invisible(c) && (strip || !before_mark()) {
             Some("")
         } else if c.is_whitespace() && !matches!(c, ' ' | '\n' | '\r' | '\t') {
             Some(" ")
