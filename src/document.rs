@@ -62,7 +62,10 @@ pub struct Keyword {
     pub text: String,
     /// Relevance in `[0, 1]`.
     pub score: f32,
-    /// Where it occurs.
+    /// How often it occurs.
+    pub count: usize,
+    /// Where it occurs, in its document (`count` spans); empty for the keywords of a corpus
+    /// ([`corpus_keywords`](crate::keyword::corpus_keywords)), which occur in many.
     pub occurrences: Vec<Span>,
 }
 

@@ -243,12 +243,49 @@ pub struct Documents {
     paths: std::vec::IntoIter<Result<PathBuf>>,
     opts: ReadOptions,
     jsonl: Option<JsonlState>,
+    stdin: Option<StdinAs>,
+}
+
+/// What standard input (`-`) is read as, the first time it is opened.
+enum StdinAs {
+    /// Standard input, copied to a file as it is read.
+    Copied(fs::File),
+    /// The file standard input was copied to.
+    Replayed(PathBuf),
+}
+
+/// Standard input, copied as it is read.
+struct Tee {
+    from: io::Stdin,
+    copy: fs::File,
+}
+
+impl Read for Tee {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.from.read(buf)?;
+        io::Write::write_all(&mut self.copy, &buf[..n])?;
+        Ok(n)
+    }
 }
 
 impl Documents {
     /// Reads the documents of `paths` (see [`expand`]).
     pub fn new(paths: &[PathBuf], opts: ReadOptions) -> Documents {
-        Documents { paths: expand(paths).into_iter(), opts, jsonl: None }
+        Documents { paths: expand(paths).into_iter(), opts, jsonl: None, stdin: None }
+    }
+
+    /// Copies standard input to `copy` as it is read, for a second pass over the same input
+    /// ([`Documents::stdin_from`]).
+    pub fn copy_stdin_to(mut self, copy: fs::File) -> Documents {
+        self.stdin = Some(StdinAs::Copied(copy));
+        self
+    }
+
+    /// Reads standard input from the file `path` (a copy made by [`Documents::copy_stdin_to`]);
+    /// the documents keep standard input's ids.
+    pub fn stdin_from(mut self, path: PathBuf) -> Documents {
+        self.stdin = Some(StdinAs::Replayed(path));
+        self
     }
 
     fn next_jsonl(&mut self) -> Option<Result<InputDoc>> {
@@ -329,8 +366,17 @@ impl Documents {
             InputFormat::Text => false,
             InputFormat::Auto => path.extension().is_some_and(|e| e == "jsonl"),
         };
+        // Standard input is read once: a second `-` finds it at its end, whether it is read or
+        // replayed.
         let reader: Box<dyn Read + Send> = if stdin {
-            Box::new(io::stdin())
+            match self.stdin.take() {
+                None => Box::new(io::stdin()),
+                Some(StdinAs::Copied(copy)) => Box::new(Tee { from: io::stdin(), copy }),
+                Some(StdinAs::Replayed(p)) => match fs::File::open(&p) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => return Some(Err(io_err(&p, e))),
+                },
+            }
         } else {
             match fs::File::open(&path) {
                 Ok(f) => Box::new(f),

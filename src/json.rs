@@ -1009,7 +1009,7 @@ pub fn write_record(
             out.extend_from_slice(b",\"score\":");
             fixed4(out, k.score);
             out.extend_from_slice(b",\"count\":");
-            num(out, k.occurrences.len());
+            num(out, k.count);
             out.push(b'}');
         }
         out.push(b']');

@@ -198,6 +198,9 @@ pub struct DocPhrases {
     pub words: Vec<u64>,
     /// Occurrences of each content word, by key hash (surface hash for acronyms), ascending.
     word_counts: Vec<(u64, u32)>,
+    /// The phrases of a whole corpus ([`CorpusPhrases`]): their occurrences are counted, not
+    /// kept.
+    merged: bool,
 }
 
 /// The buffers [`DocPhrases`] collects a document's phrases in (each thread keeps them from
@@ -292,6 +295,9 @@ struct Phrase {
     text_rank: u8,
     first: Span,
     more: Vec<Span>,
+    /// Occurrences counted but not kept: those in the other documents of a corpus (see
+    /// [`CorpusPhrases`]); 0 in a document's phrases.
+    extra: u32,
     first_sentence: usize,
     sentences: usize,
     last_sentence: usize,
@@ -303,7 +309,7 @@ struct Phrase {
 
 impl Phrase {
     fn count(&self) -> usize {
-        1 + self.more.len()
+        1 + self.more.len() + self.extra as usize
     }
     fn occurrences(&self) -> Vec<Span> {
         let mut v = Vec::with_capacity(self.count());
@@ -612,6 +618,7 @@ impl DocPhrases {
                                 text_rank: rank,
                                 first: span,
                                 more: Vec::new(),
+                                extra: 0,
                                 first_sentence: si,
                                 sentences: 1,
                                 last_sentence: si,
@@ -638,9 +645,20 @@ impl DocPhrases {
     /// frequency of a word of a phrase: `hash` is [`key_hash`] of the word's key (of its
     /// surface for an acronym), `acronym` the surface when the phrase is one acronym alone.
     pub fn rank(&self, k: usize, idf: impl Fn(u64, Option<&str>) -> f32) -> Vec<Keyword> {
+        self.rank_by(k, idf, |h| self.word_count(h))
+    }
+
+    /// [`rank`](DocPhrases::rank) with the occurrences of each content word from
+    /// `word_count` instead of `word_counts`.
+    fn rank_by(
+        &self,
+        k: usize,
+        idf: impl Fn(u64, Option<&str>) -> f32,
+        word_count: impl Fn(u64) -> Option<u32>,
+    ) -> Vec<Keyword> {
         let sentences = self.sentences.max(1) as f32;
         // Occurrences of each single word, for the cohesion of longer phrases.
-        let single = |h: &u64| self.word_count(*h).unwrap_or(1) as usize;
+        let single = |h: &u64| word_count(*h).unwrap_or(1) as usize;
         let mut scored: Vec<(f32, &Phrase)> = self
             .phrases
             .iter()
@@ -707,7 +725,8 @@ impl DocPhrases {
                     t
                 },
                 score: raw / best,
-                occurrences: p.occurrences(),
+                count: p.count(),
+                occurrences: if self.merged { Vec::new() } else { p.occurrences() },
             })
             .collect()
     }
@@ -786,65 +805,219 @@ const KEPT_WORDS: usize = 1 << 16;
 ///
 /// The corpus keywords treat the input as one document scored against the embedded background;
 /// each document's keywords are scored with document frequencies computed over the input.
+/// The same as [`CorpusPhrases`] fed with `docs` (which holds every document's phrases at
+/// once; a corpus too large for that is read twice, see [`CorpusPhrases`]).
 pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<Keyword>>) {
-    let n = docs.len() as f32;
-    let mut df: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut corpus = CorpusPhrases::default();
     for d in docs {
-        for &w in &d.words {
-            *df.entry(w).or_default() += 1;
+        corpus.add(d);
+    }
+    let per_doc = docs.iter().map(|d| corpus.rank_document(d, k)).collect();
+    (corpus.keywords(k), per_doc)
+}
+
+/// Most distinct phrases a [`CorpusPhrases`] holds (about 150 bytes each) before it drops the
+/// rarest.
+pub const MAX_CORPUS_PHRASES: usize = 1 << 19;
+/// Most distinct content words a [`CorpusPhrases`] holds (about 20 bytes each) before it
+/// drops the rarest.
+pub const MAX_CORPUS_WORDS: usize = 1 << 21;
+
+/// The phrases of a corpus, merged document by document in bounded memory: [`add`] each
+/// document's phrases, then rank each document against the corpus with [`rank_document`]
+/// (`vita keywords --corpus` reads its input a second time for that, so that no document's
+/// phrases are kept) and the corpus as one document with [`keywords`]; see
+/// [`corpus_keywords`].
+///
+/// Counts are exact up to [`MAX_CORPUS_PHRASES`] distinct phrases and [`MAX_CORPUS_WORDS`]
+/// distinct words, tens of megabytes of text; beyond, each time a limit is passed the
+/// entries seen least often are dropped until half of it is left (lossy counting: an entry
+/// that comes back starts again from zero). Only rare phrases and words are ever dropped, so
+/// the best phrases of the corpus keep their counts; a rare word's document frequency may
+/// come out lower than it is, its weight in a document slightly higher.
+///
+/// [`add`]: CorpusPhrases::add
+/// [`rank_document`]: CorpusPhrases::rank_document
+/// [`keywords`]: CorpusPhrases::keywords
+#[derive(Clone, Debug)]
+pub struct CorpusPhrases {
+    docs: usize,
+    /// Content word (key hash, surface hash for an acronym) -> (documents, occurrences).
+    words: FxHashMap<u64, (u32, u32)>,
+    /// The corpus as one document: phrases merged by key, sentences numbered through the
+    /// documents (its word counts are in `words`).
+    all: DocPhrases,
+    /// Phrase key hash -> index in `all`; a key whose hash another key has is in `collided`.
+    index: FxHashMap<u64, u32>,
+    collided: FxHashMap<String, u32>,
+    max_phrases: usize,
+    max_words: usize,
+}
+
+impl Default for CorpusPhrases {
+    fn default() -> CorpusPhrases {
+        CorpusPhrases::with_limits(MAX_CORPUS_PHRASES, MAX_CORPUS_WORDS)
+    }
+}
+
+impl CorpusPhrases {
+    /// An empty corpus holding at most `phrases` distinct phrases and `words` distinct words
+    /// (see the type's documentation).
+    pub fn with_limits(phrases: usize, words: usize) -> CorpusPhrases {
+        CorpusPhrases {
+            docs: 0,
+            words: FxHashMap::default(),
+            all: DocPhrases { merged: true, ..DocPhrases::default() },
+            index: FxHashMap::default(),
+            collided: FxHashMap::default(),
+            max_phrases: phrases.max(2),
+            max_words: words.max(2),
         }
     }
-    let per_doc = docs
-        .iter()
-        .map(|d| {
-            d.rank(k, |h, acr| {
-                let h = acr.map_or(h, |w| key_hash(&w.to_lowercase()));
-                let f = df.get(&h).copied().unwrap_or(0) as f32;
-                ((n + 1.0) / (f + 1.0)).ln() + 1.0
-            })
-        })
-        .collect();
-    // The whole input as one document: sentence indices are offset per document.
-    let mut all = DocPhrases::default();
-    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut word_counts: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut offset = 0;
-    for d in docs {
+
+    /// Documents added.
+    pub fn documents(&self) -> usize {
+        self.docs
+    }
+
+    /// Adds a document's phrases.
+    pub fn add(&mut self, d: &DocPhrases) {
+        self.docs += 1;
+        for &h in &d.words {
+            self.words.entry(h).or_default().0 += 1;
+        }
+        // An acronym's occurrences are counted under its surface, its documents under its key.
+        for &(h, c) in &d.word_counts {
+            self.words.entry(h).or_default().1 += c;
+        }
+        let offset = self.all.sentences;
         for p in &d.phrases {
             let key = d.key(p);
-            match index.get(key) {
-                Some(&i) => {
-                    let q = &mut all.phrases[i];
-                    q.more.push(p.first);
-                    q.more.extend_from_slice(&p.more);
+            match self.find(key) {
+                Some(i) => {
+                    let q = &mut self.all.phrases[i as usize];
+                    q.extra += p.count() as u32;
                     q.sentences += p.sentences;
                 }
-                None => {
-                    index.insert(key, all.phrases.len());
-                    let mut q = p.clone();
-                    q.first_sentence += offset;
-                    let k0 = all.keys.len() as u32;
-                    all.keys.push_str(key);
-                    q.key = (k0, key.len() as u32);
-                    let t0 = all.texts.len();
-                    all.texts.push_str(d.text(p));
-                    q.text = Span::new(t0, all.texts.len());
-                    all.phrases.push(q);
-                }
+                None => self.push(d, p, offset),
             }
         }
-        for &(h, c) in &d.word_counts {
-            *word_counts.entry(h).or_default() += c;
+        self.all.sentences += d.sentences;
+        if self.all.phrases.len() > self.max_phrases {
+            self.drop_rare_phrases();
         }
-        offset += d.sentences;
+        if self.words.len() > self.max_words {
+            let t = threshold(self.words.values().map(|e| e.1), self.max_words / 2);
+            self.words.retain(|_, e| e.1 > t);
+        }
     }
-    all.sentences = offset;
-    all.word_counts = word_counts.into_iter().collect();
-    all.word_counts.sort_unstable();
-    let bg = Background::embedded();
-    let bdocs = bg.docs() as f32;
-    let overall = all.rank(k, |h, acr| if acr.is_some() { acronym_idf(bdocs) } else { bg.idf(h) });
-    (overall, per_doc)
+
+    fn find(&self, key: &str) -> Option<u32> {
+        let i = *self.index.get(&key_hash(key))?;
+        if self.all.key(&self.all.phrases[i as usize]) == key {
+            return Some(i);
+        }
+        self.collided.get(key).copied()
+    }
+
+    /// Adds phrase `p` of `d`, seen for the first time: the corpus keeps its first text and
+    /// occurrence, and counts the others.
+    fn push(&mut self, d: &DocPhrases, p: &Phrase, offset: usize) {
+        let key = d.key(p);
+        let i = self.all.phrases.len() as u32;
+        match self.index.entry(key_hash(key)) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(key.to_string(), i);
+            }
+        }
+        let all = &mut self.all;
+        let k0 = all.keys.len() as u32;
+        all.keys.push_str(key);
+        let t0 = all.texts.len();
+        all.texts.push_str(d.text(p));
+        all.phrases.push(Phrase {
+            key: (k0, key.len() as u32),
+            text: Span::new(t0, all.texts.len()),
+            more: Vec::new(),
+            extra: (p.count() - 1) as u32,
+            first_sentence: p.first_sentence + offset,
+            ..p.clone()
+        });
+    }
+
+    /// Drops the phrases seen least often, until at most half the limit is left.
+    fn drop_rare_phrases(&mut self) {
+        let t = threshold(self.all.phrases.iter().map(|p| p.count() as u32), self.max_phrases / 2);
+        let sentences = self.all.sentences;
+        let old = std::mem::replace(
+            &mut self.all,
+            DocPhrases { merged: true, sentences, ..DocPhrases::default() },
+        );
+        self.index.clear();
+        self.collided.clear();
+        for p in old.phrases.iter().filter(|p| p.count() as u32 > t) {
+            // `p` is already a corpus phrase: its sentence is already numbered through the
+            // corpus, its other occurrences counted.
+            let extra = p.extra;
+            self.push(&old, p, 0);
+            self.all.phrases.last_mut().expect("just pushed").extra = extra;
+        }
+        self.all.phrases.shrink_to_fit();
+        self.all.keys.shrink_to_fit();
+        self.all.texts.shrink_to_fit();
+    }
+
+    /// The inverse document frequency of a content word in the corpus (`Some(surface)` for
+    /// an acronym, looked up by its lower-case key).
+    fn idf(&self, h: u64, acronym: Option<&str>) -> f32 {
+        let h = acronym.map_or(h, |w| key_hash(&w.to_lowercase()));
+        let f = self.words.get(&h).map_or(0, |e| e.0) as f32;
+        ((self.docs as f32 + 1.0) / (f + 1.0)).ln() + 1.0
+    }
+
+    /// The best `k` phrases of one document of the corpus, with document frequencies over
+    /// the documents added.
+    pub fn rank_document(&self, d: &DocPhrases, k: usize) -> Vec<Keyword> {
+        d.rank(k, |h, acr| self.idf(h, acr))
+    }
+
+    /// The best `k` phrases of the corpus as one document, against the embedded background.
+    /// Their [`occurrences`](Keyword::occurrences) are empty (they lie in many documents);
+    /// [`count`](Keyword::count) counts them.
+    pub fn keywords(&self, k: usize) -> Vec<Keyword> {
+        let bg = Background::embedded();
+        let bdocs = bg.docs() as f32;
+        self.all.rank_by(
+            k,
+            |h, acr| if acr.is_some() { acronym_idf(bdocs) } else { bg.idf(h) },
+            // (An acronym's key counts its documents, not its occurrences.)
+            |h| self.words.get(&h).map(|e| e.1).filter(|&c| c > 0),
+        )
+    }
+}
+
+/// The smallest count `t` such that at most `keep` of `counts` are above it.
+fn threshold(counts: impl Iterator<Item = u32> + Clone, keep: usize) -> u32 {
+    // Counts by value, the small ones (nearly all) one by one.
+    const SMALL: usize = 64;
+    let mut hist = [0usize; SMALL + 1];
+    for c in counts.clone() {
+        hist[(c as usize).min(SMALL)] += 1;
+    }
+    let mut above: usize = hist.iter().sum();
+    for (t, &n) in hist.iter().enumerate().take(SMALL) {
+        above -= n;
+        if above <= keep {
+            return t as u32;
+        }
+    }
+    // Past the table: the count at rank `keep` from the top.
+    let mut big: Vec<u32> = counts.filter(|&c| c as usize >= SMALL).collect();
+    big.sort_unstable_by(|a, b| b.cmp(a));
+    big.get(keep).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -903,6 +1076,110 @@ mod tests {
                 proptest::prop_assert_eq!(ex.extract(&d), alone(&d, 5));
             }
         }
+    }
+
+    proptest::proptest! {
+        /// `threshold` is the smallest count above which at most `keep` counts are.
+        #[test]
+        fn threshold_keeps_at_most_half(
+            counts in proptest::collection::vec(proptest::prop_oneof![1u32..5, 1u32..200], 0..300),
+            keep in 0usize..300,
+        ) {
+            let t = threshold(counts.iter().copied(), keep);
+            let above = |t: u32| counts.iter().filter(|&&c| c > t).count();
+            proptest::prop_assert!(above(t) <= keep);
+            proptest::prop_assert!(t == 0 || above(t - 1) > keep);
+        }
+    }
+
+    fn corpus_texts() -> Vec<String> {
+        // Every document: the same few phrases, and a name of its own (rare phrases and words).
+        let names = ["Ba", "Bích", "Cường", "Dũng", "Giang", "Hải", "Lan", "Minh", "Nam", "Tâm"];
+        let mut texts = Vec::new();
+        for (i, a) in names.iter().enumerate() {
+            for (j, b) in names.iter().enumerate() {
+                let (c, d) = (names[(i + j) % 10], names[(i * 3 + j) % 10]);
+                texts.push(format!(
+                    "Trí tuệ nhân tạo thay đổi kinh tế. Ông {a} {b} {c} {d} nói về dữ liệu lớn.\n\
+                     Bà {d} {c} {b} đến Hà Nội học trí tuệ nhân tạo."
+                ));
+            }
+        }
+        texts
+    }
+
+    fn corpus_docs(texts: &[String]) -> Vec<DocPhrases> {
+        let p = crate::Pipeline::new().with_layers(crate::Layers::WORDS);
+        texts
+            .iter()
+            .map(|t| DocPhrases::new(&p.annotate(t.as_str()), Stopwords::embedded(), 5))
+            .collect()
+    }
+
+    /// A corpus counts each phrase's occurrences and sentences over all the documents and
+    /// each word's documents; its keywords carry their counts and no spans, a document's its
+    /// spans.
+    #[test]
+    fn corpus_counts_over_documents() {
+        let docs = corpus_docs(&corpus_texts());
+        let mut c = CorpusPhrases::default();
+        for d in &docs {
+            c.add(d);
+        }
+        assert_eq!(c.documents(), docs.len());
+        let mut want: FxHashMap<&str, (usize, usize)> = FxHashMap::default();
+        for d in &docs {
+            for p in &d.phrases {
+                let e = want.entry(d.key(p)).or_default();
+                e.0 += p.count();
+                e.1 += p.sentences;
+            }
+        }
+        assert_eq!(c.all.phrases.len(), want.len());
+        for p in &c.all.phrases {
+            assert_eq!((p.count(), p.sentences), want[c.all.key(p)], "{}", c.all.key(p));
+        }
+        for d in &docs {
+            for w in &d.words {
+                let n = docs.iter().filter(|e| e.words.contains(w)).count();
+                assert_eq!(c.words[w].0 as usize, n);
+            }
+        }
+        let best = c.keywords(5);
+        assert_eq!(best.len(), 5);
+        let top = best.iter().find(|k| k.text == "trí tuệ nhân tạo").expect("the common phrase");
+        assert_eq!((top.count, top.occurrences.len()), (200, 0));
+        for d in &docs {
+            for k in c.rank_document(d, 5) {
+                assert_eq!(k.count, k.occurrences.len());
+            }
+        }
+    }
+
+    /// With room for few phrases and words, a corpus drops the rare ones and keeps what it
+    /// holds within its limits; the frequent ones keep their counts, so its best keywords are
+    /// those counted without limits, and no count is too high.
+    #[test]
+    fn a_full_corpus_drops_only_rare_entries() {
+        let docs = corpus_docs(&corpus_texts());
+        let mut small = CorpusPhrases::with_limits(40, 64);
+        let mut full = CorpusPhrases::default();
+        for d in &docs {
+            small.add(d);
+            full.add(d);
+            assert!(small.all.phrases.len() <= 40 && small.words.len() <= 64);
+        }
+        let sizes = (full.all.phrases.len(), full.words.len());
+        assert!(sizes.0 > 4 * 40 && sizes.1 > 2 * 64, "the limits are hit: {sizes:?}");
+        // The four frequent phrases come out the same; a rarer one may have lost occurrences
+        // dropped before it came back.
+        assert_eq!(small.keywords(4), full.keywords(4));
+        let full_counts: FxHashMap<&str, usize> =
+            full.all.phrases.iter().map(|p| (full.all.key(p), p.count())).collect();
+        for p in &small.all.phrases {
+            assert!(p.count() <= full_counts[small.all.key(p)]);
+        }
+        assert_eq!(small.rank_document(&docs[7], 3).len(), 3);
     }
 
     /// The buffers `extract` keeps from one document to the next change nothing: each

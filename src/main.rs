@@ -316,7 +316,7 @@ fn keyword_record(out: &mut Vec<u8>, id: &str, kws: &[vita::Keyword]) {
         .map(|k| Kw {
             text: &k.text,
             score: (f64::from(k.score) * 1e4).round() / 1e4,
-            count: k.occurrences.len(),
+            count: k.count,
         })
         .collect();
     let _ = serde_json::to_writer(&mut *out, &Rec { id, keywords });
@@ -333,31 +333,98 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
             keyword_record(out, &doc.id, &ex.extract(&d));
         });
     }
+    // Each document is ranked against the document frequencies of the whole input, known
+    // only at its end: the input is read twice, merging every document's phrases into the
+    // corpus's the first time (in bounded memory) and ranking each document the second, so
+    // that no document's phrases are kept. Standard input is copied to a file for the second
+    // reading.
     let stop = vita::keyword::Stopwords::embedded();
-    let mut ids = Vec::new();
-    let mut phrases = Vec::new();
+    let phrases = |doc: &mut InputDoc| {
+        vita::keyword::DocPhrases::new(&p.annotate(std::mem::take(&mut doc.text)), stop, top)
+    };
+    let reads_stdin = vita::input::expand(&common.paths)
+        .iter()
+        .any(|p| p.as_ref().is_ok_and(|p| p.as_os_str() == "-"));
+    let spool = if reads_stdin { Some(Spool::new()?) } else { None };
+    let mut docs = Documents::new(&common.paths, read_options(common));
+    if let Some(s) = &spool {
+        docs = docs.copy_stdin_to(s.file.try_clone()?);
+    }
+    let mut corpus = vita::keyword::CorpusPhrases::default();
     let mut report = |e: &vita::Error| eprintln!("vita: {e}");
-    let summary = corpus::map_in_order(
-        Documents::new(&common.paths, read_options(common)),
+    let summary = corpus::map_in_order(docs, common.threads, &mut report, phrases, |_, ph, _| {
+        corpus.add(&ph);
+        Ok(())
+    })?;
+    let mut docs = Documents::new(&common.paths, read_options(common));
+    if let Some(s) = &spool {
+        docs = docs.stdin_from(s.path.clone());
+    }
+    let mut out = output(common)?;
+    let mut ranked = 0;
+    // Inputs that fail again were reported the first time.
+    corpus::map_in_order(
+        docs,
         common.threads,
-        &mut report,
-        |doc| vita::keyword::DocPhrases::new(&p.annotate(std::mem::take(&mut doc.text)), stop, top),
-        |doc, ph, _| {
-            ids.push(doc.id.clone());
-            phrases.push(ph);
-            Ok(())
+        &mut |_| {},
+        |doc| {
+            let best = corpus.rank_document(&phrases(doc), top);
+            let mut buf = Vec::new();
+            keyword_record(&mut buf, &doc.id, &best);
+            buf
+        },
+        |_, buf, _| {
+            ranked += 1;
+            out.write_all(&buf)
         },
     )?;
-    let (overall, per_doc) = vita::keyword::corpus_keywords(&phrases, top);
-    let mut buf = Vec::new();
-    for (id, kws) in ids.iter().zip(&per_doc) {
-        keyword_record(&mut buf, id, kws);
+    if ranked != summary.documents {
+        bail!(
+            "the input changed while it was read twice: {} documents, then {ranked}",
+            summary.documents
+        );
     }
-    keyword_record(&mut buf, "<corpus>", &overall);
-    let mut out = output(common)?;
+    let mut buf = Vec::new();
+    keyword_record(&mut buf, "<corpus>", &corpus.keywords(top));
     out.write_all(&buf)?;
     out.flush()?;
     Ok(summary)
+}
+
+/// A file in the temporary directory, removed when dropped: standard input kept for a second
+/// reading.
+struct Spool {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl Spool {
+    fn new() -> Result<Spool> {
+        let dir = std::env::temp_dir();
+        let pid = std::process::id();
+        let mut n = 0u32;
+        loop {
+            let path = dir.join(format!("vita-stdin-{pid}-{n}"));
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(Spool { path, file }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!(
+                            "{}: cannot keep standard input for a second reading",
+                            path.display()
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary> {

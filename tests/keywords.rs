@@ -177,3 +177,40 @@ fn stats_command() {
     let j2 = vita(&["stats", "--format", "json", "-j", "2", "corpus/"]);
     assert_eq!(j1.stdout, j2.stdout);
 }
+
+/// `--corpus` reads its input twice: standard input is kept in a temporary file for the
+/// second reading, removed at the end, and gives what the same documents give from a file.
+#[test]
+fn corpus_mode_reads_standard_input_as_a_file() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("vita-keywords-stdin-{}", std::process::id()));
+    let (input, tmp) = (dir.join("in"), dir.join("tmp"));
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut jsonl = String::new();
+    for path in common::corpus_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let id = path.file_name().unwrap().to_string_lossy().into_owned();
+        jsonl.push_str(&serde_json::json!({ "id": id, "text": text }).to_string());
+        jsonl.push('\n');
+    }
+    let file = input.join("docs.jsonl");
+    std::fs::write(&file, &jsonl).unwrap();
+    let from_file = vita(&["keywords", "--corpus", "-k", "4", file.to_str().unwrap()]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vita"))
+        .args(["keywords", "--corpus", "-k", "4", "--input-format", "jsonl"])
+        .env("TMPDIR", &tmp)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(jsonl.as_bytes()).unwrap();
+    let from_stdin = child.wait_with_output().unwrap();
+    assert!(from_file.status.success() && from_stdin.status.success());
+    let lines = String::from_utf8(from_stdin.stdout.clone()).unwrap();
+    assert_eq!(lines.lines().count(), common::corpus_files().len() + 1);
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "the copy of standard input is removed: {left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
