@@ -816,12 +816,12 @@ pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<
     (corpus.keywords(k), per_doc)
 }
 
-/// Most distinct phrases a [`CorpusPhrases`] holds (about 150 bytes each) before it drops the
+/// Most distinct phrases a [`CorpusPhrases`] holds (about 160 bytes each, with their keys, texts and index) before it drops the
 /// rarest.
-pub const MAX_CORPUS_PHRASES: usize = 1 << 19;
-/// Most distinct content words a [`CorpusPhrases`] holds (about 20 bytes each) before it
+pub const MAX_CORPUS_PHRASES: usize = 1 << 18;
+/// Most distinct content words a [`CorpusPhrases`] holds (about 17 bytes each, up to twice that as their map grows) before it
 /// drops the rarest.
-pub const MAX_CORPUS_WORDS: usize = 1 << 21;
+pub const MAX_CORPUS_WORDS: usize = 1 << 20;
 
 /// The phrases of a corpus, merged document by document in bounded memory: [`add`] each
 /// document's phrases, then rank each document against the corpus with [`rank_document`]
@@ -830,10 +830,11 @@ pub const MAX_CORPUS_WORDS: usize = 1 << 21;
 /// [`corpus_keywords`].
 ///
 /// Counts are exact up to [`MAX_CORPUS_PHRASES`] distinct phrases and [`MAX_CORPUS_WORDS`]
-/// distinct words, tens of megabytes of text; beyond, each time a limit is passed the
-/// entries seen least often are dropped until half of it is left (lossy counting: an entry
-/// that comes back starts again from zero). Only rare phrases and words are ever dropped, so
-/// the best phrases of the corpus keep their counts; a rare word's document frequency may
+/// distinct words; beyond, each time a limit is passed the entries seen least often are
+/// dropped until half of it is left (lossy counting: an entry that comes back starts again
+/// from zero). Only rare phrases and words are ever dropped, so the best phrases of the
+/// corpus keep their counts (the 30 MB Wikipedia sample passes the phrase limit, and its
+/// keywords come out the same as counted without it); a rare word's document frequency may
 /// come out lower than it is, its weight in a document slightly higher.
 ///
 /// [`add`]: CorpusPhrases::add
@@ -924,15 +925,7 @@ impl CorpusPhrases {
     /// occurrence, and counts the others.
     fn push(&mut self, d: &DocPhrases, p: &Phrase, offset: usize) {
         let key = d.key(p);
-        let i = self.all.phrases.len() as u32;
-        match self.index.entry(key_hash(key)) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(i);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(key.to_string(), i);
-            }
-        }
+        remember(&mut self.index, &mut self.collided, key, self.all.phrases.len() as u32);
         let all = &mut self.all;
         let k0 = all.keys.len() as u32;
         all.keys.push_str(key);
@@ -948,26 +941,24 @@ impl CorpusPhrases {
         });
     }
 
-    /// Drops the phrases seen least often, until at most half the limit is left.
+    /// Drops the phrases seen least often, until at most half the limit is left (in place:
+    /// the phrases are not copied, their keys and texts are, compacted).
     fn drop_rare_phrases(&mut self) {
         let t = threshold(self.all.phrases.iter().map(|p| p.count() as u32), self.max_phrases / 2);
-        let sentences = self.all.sentences;
-        let old = std::mem::replace(
-            &mut self.all,
-            DocPhrases { merged: true, sentences, ..DocPhrases::default() },
-        );
+        let DocPhrases { phrases, keys, texts, .. } = &mut self.all;
+        phrases.retain(|p| p.count() as u32 > t);
+        let (old_keys, old_texts) = (std::mem::take(keys), std::mem::take(texts));
         self.index.clear();
         self.collided.clear();
-        for p in old.phrases.iter().filter(|p| p.count() as u32 > t) {
-            // `p` is already a corpus phrase: its sentence is already numbered through the
-            // corpus, its other occurrences counted.
-            let extra = p.extra;
-            self.push(&old, p, 0);
-            self.all.phrases.last_mut().expect("just pushed").extra = extra;
+        for (i, p) in phrases.iter_mut().enumerate() {
+            let key = &old_keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize];
+            remember(&mut self.index, &mut self.collided, key, i as u32);
+            p.key.0 = keys.len() as u32;
+            keys.push_str(key);
+            let t0 = texts.len();
+            texts.push_str(&old_texts[p.text.start..p.text.end]);
+            p.text = Span::new(t0, texts.len());
         }
-        self.all.phrases.shrink_to_fit();
-        self.all.keys.shrink_to_fit();
-        self.all.texts.shrink_to_fit();
     }
 
     /// The inverse document frequency of a content word in the corpus (`Some(surface)` for
@@ -996,6 +987,23 @@ impl CorpusPhrases {
             // (An acronym's key counts its documents, not its occurrences.)
             |h| self.words.get(&h).map(|e| e.1).filter(|&c| c > 0),
         )
+    }
+}
+
+/// Indexes phrase `i` of key `key` by its hash, or, when another key has that hash, by the key.
+fn remember(
+    index: &mut FxHashMap<u64, u32>,
+    collided: &mut FxHashMap<String, u32>,
+    key: &str,
+    i: u32,
+) {
+    match index.entry(key_hash(key)) {
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(i);
+        }
+        std::collections::hash_map::Entry::Occupied(_) => {
+            collided.insert(key.to_string(), i);
+        }
     }
 }
 
