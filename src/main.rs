@@ -351,11 +351,18 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
         docs = docs.copy_stdin_to(s.file.try_clone()?);
     }
     let mut corpus = vita::keyword::CorpusPhrases::default();
-    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
-    let summary = corpus::map_in_order(docs, common.threads, &mut report, phrases, |_, ph, _| {
-        corpus.add(&ph);
-        Ok(())
-    })?;
+    let progress = Progress::new(common, 2);
+    let summary = corpus::map_in_order(
+        docs,
+        common.threads,
+        &mut |e| progress.report(e),
+        phrases,
+        |doc, ph, _| {
+            progress.done(doc);
+            corpus.add(&ph);
+            Ok(())
+        },
+    )?;
     let mut docs = Documents::new(&common.paths, read_options(common));
     if let Some(s) = &spool {
         docs = docs.stdin_from(s.path.clone());
@@ -373,7 +380,8 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
             keyword_record(&mut buf, &doc.id, &best);
             buf
         },
-        |_, buf, _| {
+        |doc, buf, _| {
+            progress.done(doc);
             ranked += 1;
             out.write_all(&buf)
         },
@@ -388,6 +396,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     keyword_record(&mut buf, "<corpus>", &corpus.keywords(top));
     out.write_all(&buf)?;
     out.flush()?;
+    progress.finish(&summary);
     Ok(summary)
 }
 
@@ -431,13 +440,14 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
     let p =
         pipeline(common.dict.as_deref())?.with_layers(Layers { entities: true, ..Layers::WORDS });
     let mut total = vita::stats::Stats::default();
-    let mut report = |e: &vita::Error| eprintln!("vita: {e}");
+    let progress = Progress::new(common, 1);
     let summary = corpus::map_in_order(
         Documents::new(&common.paths, read_options(common)),
         common.threads,
-        &mut report,
+        &mut |e| progress.report(e),
         |doc| vita::stats::Stats::of(&p.annotate(std::mem::take(&mut doc.text))),
-        |_, s, _| {
+        |doc, s, _| {
+            progress.done(doc);
             total.add(s);
             Ok(())
         },
@@ -452,6 +462,7 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
         }
     }
     out.flush()?;
+    progress.finish(&summary);
     Ok(summary)
 }
 
@@ -625,23 +636,70 @@ fn input_size(paths: &[PathBuf]) -> Option<u64> {
     Some(total)
 }
 
-/// A progress bar on stderr for large inputs when stderr is a terminal (`-q` silences it).
-fn progress(common: &Common) -> Option<indicatif::ProgressBar> {
-    if common.quiet || !io::stderr().is_terminal() {
-        return None;
+/// What a run shows on stderr when stderr is a terminal (`-q` silences it): a progress bar for
+/// a large input, a closing line with documents, megabytes, seconds and throughput. Failed
+/// inputs are always reported.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    closing_line: bool,
+}
+
+impl Progress {
+    /// For a run that reads its input `passes` times.
+    fn new(common: &Common, passes: u64) -> Progress {
+        let shown = !common.quiet && io::stderr().is_terminal();
+        let bar = input_size(&common.paths).filter(|&n| shown && n >= 1 << 20).map(|total| {
+            let bar = indicatif::ProgressBar::new(total * passes);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress { bar, started: Instant::now(), closing_line: shown }
     }
-    let total = input_size(&common.paths)?;
-    if total < 1 << 20 {
-        return None;
+
+    /// Reports a failed input (above the bar).
+    fn report(&self, e: &vita::Error) {
+        let msg = format!("vita: {e}");
+        match &self.bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
     }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
+
+    /// Counts a document done.
+    fn done(&self, doc: &InputDoc) {
+        if let Some(b) = &self.bar {
+            b.inc(doc.bytes as u64);
+        }
+    }
+
+    /// Clears the bar and writes the closing line.
+    fn finish(&self, summary: &RunSummary) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        if self.closing_line {
+            let secs = self.started.elapsed().as_secs_f64();
+            let mb = summary.bytes as f64 / 1e6;
+            eprintln!(
+                "vita: {} documents, {:.2} MB in {:.2} s ({:.1} MB/s){}",
+                summary.documents,
+                mb,
+                secs,
+                mb / secs.max(1e-9),
+                if summary.failed > 0 {
+                    format!(", {} failed", summary.failed)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
 }
 
 /// What a document gives the output: its bytes, or a writer that streams them when the
@@ -671,20 +729,14 @@ where
 {
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
-    let started = Instant::now();
-    let bar = progress(common);
-    let mut report = |e: &vita::Error| {
-        let msg = format!("vita: {e}");
-        match &bar {
-            Some(b) => b.println(msg),
-            None => eprintln!("{msg}"),
-        }
-    };
-    let summary =
-        corpus::map_in_order(docs, common.threads, &mut report, format, |doc, formatted, pool| {
-            if let Some(b) = &bar {
-                b.inc(doc.bytes as u64);
-            }
+    let progress = Progress::new(common, 1);
+    let summary = corpus::map_in_order(
+        docs,
+        common.threads,
+        &mut |e| progress.report(e),
+        format,
+        |doc, formatted, pool| {
+            progress.done(doc);
             match formatted {
                 Formatted::Bytes(buf) => buf.write_to(&mut out),
                 Formatted::Stream(write) => pool.install(|| {
@@ -693,22 +745,9 @@ where
                     stream.finish()
                 }),
             }
-        })?;
+        },
+    )?;
     out.flush()?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    if !common.quiet && io::stderr().is_terminal() {
-        let secs = started.elapsed().as_secs_f64();
-        let mb = summary.bytes as f64 / 1e6;
-        eprintln!(
-            "vita: {} documents, {:.2} MB in {:.2} s ({:.1} MB/s){}",
-            summary.documents,
-            mb,
-            secs,
-            mb / secs.max(1e-9),
-            if summary.failed > 0 { format!(", {} failed", summary.failed) } else { String::new() }
-        );
-    }
+    progress.finish(&summary);
     Ok(summary)
 }

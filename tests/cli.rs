@@ -172,3 +172,33 @@ fn closed_pipe_exits_quietly() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// On a terminal, every command that reads a corpus closes with a line of documents, megabytes,
+/// seconds and throughput (and the aggregate ones too); `-q` silences it; off a terminal
+/// (every other test) stderr has only errors. The terminal is `script`'s (util-linux).
+#[test]
+fn closing_line_on_a_terminal() {
+    // The texts and the README.
+    let docs = stdout(&vita(&["annotate", "-q", "corpus/"], None)).lines().count();
+    let on_terminal = |args: &str| {
+        let cmd = format!("'{}' {args} > /dev/null", env!("CARGO_BIN_EXE_vita"));
+        let o = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("`script` (util-linux) gives the test a terminal");
+        assert!(o.status.success(), "{args}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for args in
+        ["annotate corpus/", "stats corpus/", "keywords --corpus corpus/", "segment corpus/"]
+    {
+        let seen = on_terminal(args);
+        let want = format!("vita: {docs} documents, ");
+        assert!(seen.contains(&want) && seen.contains(" MB/s)"), "{args}: {seen:?}");
+        assert_eq!(on_terminal(&format!("{args} -q")).trim(), "", "{args} -q");
+    }
+    let o = vita(&["stats", "corpus/"], None);
+    assert!(o.stderr.is_empty());
+}
