@@ -259,6 +259,9 @@ pub struct SentenceFeatures {
     pub dict: Vec<[[u8; 3]; source::COUNT]>,
     /// Per padded token `k`: the pair `(k, k + 1)` (the last entry is unused).
     pub pairs: Vec<PairEntry>,
+    /// Per (unpadded) token: the lengths of the [`source::PROPER`] words starting there whose
+    /// gaps may all join, bit `len - 2` for `len` syllables.
+    pub proper: Vec<u8>,
 }
 
 /// The shape of one token from its kind and [case bits](crate::token::case);
@@ -423,7 +426,13 @@ impl Lexicon {
         f.dict.resize(gaps, [[0; 3]; source::COUNT]);
         let ids = &f.ids[2..2 + n];
         let dict_out = &mut f.dict;
+        f.proper.clear();
+        f.proper.resize(n, 0);
+        let proper = &mut f.proper;
         let mut record = |start: usize, len: usize, srcs: u8| {
+            if srcs & source::PROPER != 0 {
+                proper[start] |= 1 << (len - 2);
+            }
             let l = len.min(LEN_CAP) as u8;
             let end = start + len - 1; // the gap after the word
             for s in (0..source::COUNT).filter(|s| srcs & (1 << s) != 0) {
@@ -466,23 +475,21 @@ impl Lexicon {
     /// mark a name are missing, so the model alone would miss it.
     pub fn join_lower_case_names(&self, f: &SentenceFeatures, gaps: &mut [bool]) {
         let n = gaps.len() + 1;
-        let ids = &f.ids[2..2 + n];
         let shapes = &f.shapes[2..2 + n];
         for start in 0..gaps.len() {
-            if !f.joinable[start] || shapes[start] != shape::LOWER {
+            // The words were matched by `features` (gaps all joinable).
+            let mut lens = f.proper.get(start).copied().unwrap_or(0);
+            if lens == 0 || shapes[start] != shape::LOWER {
                 continue;
             }
-            let mut best = 0;
-            self.dict.matches(&ids[start..], |len, srcs| {
-                let ok = srcs & source::PROPER != 0
-                    && (start..start + len - 1).all(|g| f.joinable[g])
-                    && shapes[start..start + len].iter().all(|&s| s == shape::LOWER);
-                if ok {
-                    best = len;
+            // The longest written all in lower case.
+            while lens != 0 {
+                let len = 9 - lens.leading_zeros() as usize; // highest bit `len - 2`
+                if shapes[start..start + len].iter().all(|&s| s == shape::LOWER) {
+                    gaps[start..start + len - 1].fill(true);
+                    break;
                 }
-            });
-            if best >= 2 {
-                gaps[start..start + best - 1].fill(true);
+                lens &= !(1 << (len - 2));
             }
         }
     }
