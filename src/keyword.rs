@@ -805,8 +805,8 @@ const KEPT_WORDS: usize = 1 << 16;
 ///
 /// The corpus keywords treat the input as one document scored against the embedded background;
 /// each document's keywords are scored with document frequencies computed over the input.
-/// The same as [`CorpusPhrases`] fed with `docs` (which holds every document's phrases at
-/// once; a corpus too large for that is read twice, see [`CorpusPhrases`]).
+/// `docs` holds every document's phrases at once: [`CorpusPhrases`] gives the same results
+/// for a corpus too large for that.
 pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<Keyword>>) {
     let mut corpus = CorpusPhrases::default();
     for d in docs {
@@ -816,11 +816,11 @@ pub fn corpus_keywords(docs: &[DocPhrases], k: usize) -> (Vec<Keyword>, Vec<Vec<
     (corpus.keywords(k), per_doc)
 }
 
-/// Most distinct phrases a [`CorpusPhrases`] holds (about 160 bytes each, with their keys, texts and index) before it drops the
-/// rarest.
+/// Most distinct phrases a [`CorpusPhrases`] holds (about 160 bytes each, with their keys,
+/// texts and index) before it drops the rarest.
 pub const MAX_CORPUS_PHRASES: usize = 1 << 18;
-/// Most distinct content words a [`CorpusPhrases`] holds (about 17 bytes each, up to twice that as their map grows) before it
-/// drops the rarest.
+/// Most distinct content words a [`CorpusPhrases`] holds (about 17 bytes each, up to twice that
+/// as their map grows) before it drops the rarest.
 pub const MAX_CORPUS_WORDS: usize = 1 << 20;
 
 /// The phrases of a corpus, merged document by document in bounded memory: [`add`] each
@@ -833,7 +833,7 @@ pub const MAX_CORPUS_WORDS: usize = 1 << 20;
 /// distinct words; beyond, each time a limit is passed the entries seen least often are
 /// dropped until half of it is left (lossy counting: an entry that comes back starts again
 /// from zero). Only rare phrases and words are ever dropped, so the best phrases of the
-/// corpus keep their counts (the 30 MB Wikipedia sample passes the phrase limit, and its
+/// corpus keep their counts (89 MB of Wikipedia JSON Lines pass the phrase limit, and their
 /// keywords come out the same as counted without it); a rare word's document frequency may
 /// come out lower than it is, its weight in a document slightly higher.
 ///

@@ -43,6 +43,26 @@ fuzz_target!(|data: &[u8]| {
     }
     for k in doc.keywords() {
         assert!(k.score > 0.0 && k.score <= 1.0);
+        assert_eq!(k.count, k.occurrences.len());
+    }
+    // Corpus keywords over the lines as documents, with limits small enough to drop entries.
+    let words = Pipeline::new().with_layers(Layers::WORDS);
+    let stop = vita::keyword::Stopwords::embedded();
+    let lines: Vec<_> = text
+        .lines()
+        .map(|l| vita::keyword::DocPhrases::new(&words.annotate(l), stop, 3))
+        .collect();
+    let mut corpus = vita::keyword::CorpusPhrases::with_limits(8, 16);
+    for d in &lines {
+        corpus.add(d);
+    }
+    for d in &lines {
+        for k in corpus.rank_document(d, 3) {
+            assert!(k.score > 0.0 && k.score <= 1.0 && k.count == k.occurrences.len());
+        }
+    }
+    for k in corpus.keywords(3) {
+        assert!(k.score > 0.0 && k.score <= 1.0 && k.count >= 1 && k.occurrences.is_empty());
     }
     let mut out = Vec::new();
     write_record(&mut out, "fuzz", &doc, Layers::default(), Offsets::Char);
