@@ -908,8 +908,11 @@ impl CorpusPhrases {
             self.drop_rare_phrases();
         }
         if self.words.len() > self.max_words {
-            let t = threshold(self.words.values().map(|e| e.1), self.max_words / 2);
-            self.words.retain(|_, e| e.1 > t);
+            let t = crate::lossy::threshold(
+                self.words.values().map(|e| e.1.into()),
+                self.max_words / 2,
+            );
+            self.words.retain(|_, e| u64::from(e.1) > t);
         }
     }
 
@@ -944,9 +947,10 @@ impl CorpusPhrases {
     /// Drops the phrases seen least often, until at most half the limit is left (in place:
     /// the phrases are not copied, their keys and texts are, compacted).
     fn drop_rare_phrases(&mut self) {
-        let t = threshold(self.all.phrases.iter().map(|p| p.count() as u32), self.max_phrases / 2);
+        let counts = self.all.phrases.iter().map(|p| p.count() as u64);
+        let t = crate::lossy::threshold(counts, self.max_phrases / 2);
         let DocPhrases { phrases, keys, texts, .. } = &mut self.all;
-        phrases.retain(|p| p.count() as u32 > t);
+        phrases.retain(|p| p.count() as u64 > t);
         let (old_keys, old_texts) = (std::mem::take(keys), std::mem::take(texts));
         self.index.clear();
         self.collided.clear();
@@ -1007,27 +1011,6 @@ fn remember(
     }
 }
 
-/// The smallest count `t` such that at most `keep` of `counts` are above it.
-fn threshold(counts: impl Iterator<Item = u32> + Clone, keep: usize) -> u32 {
-    // Counts by value, the small ones (nearly all) one by one.
-    const SMALL: usize = 64;
-    let mut hist = [0usize; SMALL + 1];
-    for c in counts.clone() {
-        hist[(c as usize).min(SMALL)] += 1;
-    }
-    let mut above: usize = hist.iter().sum();
-    for (t, &n) in hist.iter().enumerate().take(SMALL) {
-        above -= n;
-        if above <= keep {
-            return t as u32;
-        }
-    }
-    // Past the table: the count at rank `keep` from the top.
-    let mut big: Vec<u32> = counts.filter(|&c| c as usize >= SMALL).collect();
-    big.sort_unstable_by(|a, b| b.cmp(a));
-    big.get(keep).copied().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1083,20 +1066,6 @@ mod tests {
                 let d = p.annotate(text.as_str());
                 proptest::prop_assert_eq!(ex.extract(&d), alone(&d, 5));
             }
-        }
-    }
-
-    proptest::proptest! {
-        /// `threshold` is the smallest count above which at most `keep` counts are.
-        #[test]
-        fn threshold_keeps_at_most_half(
-            counts in proptest::collection::vec(proptest::prop_oneof![1u32..5, 1u32..200], 0..300),
-            keep in 0usize..300,
-        ) {
-            let t = threshold(counts.iter().copied(), keep);
-            let above = |t: u32| counts.iter().filter(|&&c| c > t).count();
-            proptest::prop_assert!(above(t) <= keep);
-            proptest::prop_assert!(t == 0 || above(t - 1) > keep);
         }
     }
 

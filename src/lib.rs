@@ -23,6 +23,7 @@ pub mod json;
 mod key_cache;
 pub mod keyword;
 pub mod legacy;
+mod lossy;
 pub mod ner;
 pub mod normalize;
 pub mod pipeline;
