@@ -850,7 +850,7 @@ pub struct CorpusPhrases {
     all: DocPhrases,
     /// Phrase key hash -> index in `all`; a key whose hash another key has is in `collided`.
     index: FxHashMap<u64, u32>,
-    collided: FxHashMap<String, u32>,
+    collided: FxHashMap<Box<str>, u32>,
     max_phrases: usize,
     max_words: usize,
 }
@@ -928,7 +928,12 @@ impl CorpusPhrases {
     /// occurrence, and counts the others.
     fn push(&mut self, d: &DocPhrases, p: &Phrase, offset: usize) {
         let key = d.key(p);
-        remember(&mut self.index, &mut self.collided, key, self.all.phrases.len() as u32);
+        crate::lossy::remember(
+            &mut self.index,
+            &mut self.collided,
+            key,
+            self.all.phrases.len() as u32,
+        );
         let all = &mut self.all;
         let k0 = all.keys.len() as u32;
         all.keys.push_str(key);
@@ -956,7 +961,7 @@ impl CorpusPhrases {
         self.collided.clear();
         for (i, p) in phrases.iter_mut().enumerate() {
             let key = &old_keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize];
-            remember(&mut self.index, &mut self.collided, key, i as u32);
+            crate::lossy::remember(&mut self.index, &mut self.collided, key, i as u32);
             p.key.0 = keys.len() as u32;
             keys.push_str(key);
             let t0 = texts.len();
@@ -991,23 +996,6 @@ impl CorpusPhrases {
             // (An acronym's key counts its documents, not its occurrences.)
             |h| self.words.get(&h).map(|e| e.1).filter(|&c| c > 0),
         )
-    }
-}
-
-/// Indexes phrase `i` of key `key` by its hash, or, when another key has that hash, by the key.
-fn remember(
-    index: &mut FxHashMap<u64, u32>,
-    collided: &mut FxHashMap<String, u32>,
-    key: &str,
-    i: u32,
-) {
-    match index.entry(key_hash(key)) {
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(i);
-        }
-        std::collections::hash_map::Entry::Occupied(_) => {
-            collided.insert(key.to_string(), i);
-        }
     }
 }
 

@@ -4,6 +4,10 @@
 //! left; an entry that comes back starts again from zero. Frequent entries keep exact counts,
 //! a count is never too high, and memory is bounded whatever the size of the input.
 
+use crate::token::key_hash;
+use rustc_hash::FxHashMap;
+use std::collections::hash_map::Entry;
+
 /// The smallest count `t` such that at most `keep` of `counts` are above it: dropping the
 /// entries counted `t` times or fewer leaves at most `keep`.
 pub(crate) fn threshold(counts: impl Iterator<Item = u64> + Clone, keep: usize) -> u64 {
@@ -24,6 +28,24 @@ pub(crate) fn threshold(counts: impl Iterator<Item = u64> + Clone, keep: usize) 
     let mut big: Vec<u64> = counts.filter(|&c| c >= SMALL as u64).collect();
     big.sort_unstable_by(|a, b| b.cmp(a));
     big.get(keep).copied().unwrap_or(0)
+}
+
+/// Indexes entry `i` of key `key` by the key's hash, or, when another key has that hash, by
+/// the key itself: a table of keys kept end to end in a string needs no allocation per key.
+pub(crate) fn remember(
+    index: &mut FxHashMap<u64, u32>,
+    collided: &mut FxHashMap<Box<str>, u32>,
+    key: &str,
+    i: u32,
+) {
+    match index.entry(key_hash(key)) {
+        Entry::Vacant(e) => {
+            e.insert(i);
+        }
+        Entry::Occupied(_) => {
+            collided.insert(key.into(), i);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use crate::token::{TokenKind, key_hash};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::collections::hash_map::Entry;
 
 /// Most entries the four frequency tables hold together before the largest drops its rarest
 /// (about 130 bytes each at the peak, keys included: under 70 MB). The 5 MB benchmark file
@@ -49,14 +48,7 @@ impl Table {
             Some(i) => self.entries[i as usize].2 += n,
             None => {
                 let i = self.entries.len() as u32;
-                match self.index.entry(h) {
-                    Entry::Vacant(e) => {
-                        e.insert(i);
-                    }
-                    Entry::Occupied(_) => {
-                        self.collided.insert(key.into(), i);
-                    }
-                }
+                crate::lossy::remember(&mut self.index, &mut self.collided, key, i);
                 self.entries.push((self.keys.len(), key.len() as u32, n));
                 self.keys.push_str(key);
             }
@@ -79,14 +71,7 @@ impl Table {
         self.collided.clear();
         for (i, e) in self.entries.iter_mut().enumerate() {
             let key = &self.keys[e.0..e.0 + e.1 as usize];
-            match self.index.entry(key_hash(key)) {
-                Entry::Vacant(v) => {
-                    v.insert(i as u32);
-                }
-                Entry::Occupied(_) => {
-                    self.collided.insert(key.into(), i as u32);
-                }
-            }
+            crate::lossy::remember(&mut self.index, &mut self.collided, key, i as u32);
             e.0 = keys.len();
             keys.push_str(key);
         }
