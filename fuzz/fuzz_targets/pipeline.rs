@@ -69,7 +69,11 @@ fuzz_target!(|data: &[u8]| {
     let _: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     out.clear();
     write_conll(&mut out, "fuzz", &doc);
-    let _ = vita::stats::Stats::of(&doc);
+    let mut stats = vita::stats::Stats::default();
+    stats.add(vita::stats::Stats::of(&doc));
+    stats.merge(stats.clone());
+    let report = stats.report(3);
+    assert_eq!(report.documents, 2);
     for style in [ToneStyle::Traditional, ToneStyle::Modern, ToneStyle::Keep] {
         let o = NormalizeOptions { tone_style: style, strip_diacritics: style == ToneStyle::Keep };
         let n = normalize(&text, &o);
