@@ -250,8 +250,8 @@ pub struct Documents {
 enum StdinAs {
     /// Standard input, copied to a file as it is read.
     Copied(fs::File),
-    /// The file standard input was copied to.
-    Replayed(PathBuf),
+    /// The copy of standard input, read from its start.
+    Replayed(fs::File),
 }
 
 /// Standard input, copied as it is read.
@@ -281,10 +281,10 @@ impl Documents {
         self
     }
 
-    /// Reads standard input from the file `path` (a copy made by [`Documents::copy_stdin_to`]);
-    /// the documents keep standard input's ids.
-    pub fn stdin_from(mut self, path: PathBuf) -> Documents {
-        self.stdin = Some(StdinAs::Replayed(path));
+    /// Reads standard input from `copy`, from its start (a copy made by
+    /// [`Documents::copy_stdin_to`]); the documents keep standard input's ids.
+    pub fn stdin_from(mut self, copy: fs::File) -> Documents {
+        self.stdin = Some(StdinAs::Replayed(copy));
         self
     }
 
@@ -372,9 +372,9 @@ impl Documents {
             match self.stdin.take() {
                 None => Box::new(io::stdin()),
                 Some(StdinAs::Copied(copy)) => Box::new(Tee { from: io::stdin(), copy }),
-                Some(StdinAs::Replayed(p)) => match fs::File::open(&p) {
-                    Ok(f) => Box::new(f),
-                    Err(e) => return Some(Err(io_err(&p, e))),
+                Some(StdinAs::Replayed(mut f)) => match io::Seek::rewind(&mut f) {
+                    Ok(()) => Box::new(f),
+                    Err(e) => return Some(Err(io_err(&display, e))),
                 },
             }
         } else {

@@ -365,7 +365,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     )?;
     let mut docs = Documents::new(&common.paths, read_options(common));
     if let Some(s) = &spool {
-        docs = docs.stdin_from(s.path.clone());
+        docs = docs.stdin_from(s.file.try_clone()?);
     }
     let mut out = output(common)?;
     let mut ranked = 0;
@@ -400,10 +400,12 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// A file in the temporary directory, removed when dropped: standard input kept for a second
-/// reading.
+/// A file in the temporary directory that keeps standard input for a second reading. Its
+/// name is removed as soon as it is open (the open file lives on), so that nothing is left
+/// behind even when the process is killed; where an open file cannot be removed, it is
+/// removed when dropped.
 struct Spool {
-    path: PathBuf,
+    path: Option<PathBuf>,
     file: std::fs::File,
 }
 
@@ -414,8 +416,13 @@ impl Spool {
         let mut n = 0u32;
         loop {
             let path = dir.join(format!("vita-stdin-{pid}-{n}"));
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => return Ok(Spool { path, file }),
+            let open =
+                std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path);
+            match open {
+                Ok(file) => {
+                    let path = std::fs::remove_file(&path).err().map(|_| path);
+                    return Ok(Spool { path, file });
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
                 Err(e) => {
                     return Err(e).with_context(|| {
@@ -432,7 +439,9 @@ impl Spool {
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Some(p) = &self.path {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 

@@ -179,7 +179,8 @@ fn stats_command() {
 }
 
 /// `--corpus` reads its input twice: standard input is kept in a temporary file for the
-/// second reading, removed at the end, and gives what the same documents give from a file.
+/// second reading, which leaves nothing behind, and gives what the same documents give from
+/// a file.
 #[test]
 fn corpus_mode_reads_standard_input_as_a_file() {
     use std::io::Write;
