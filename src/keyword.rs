@@ -908,11 +908,11 @@ impl CorpusPhrases {
             self.drop_rare_phrases();
         }
         if self.words.len() > self.max_words {
-            let t = crate::lossy::threshold(
-                self.words.values().map(|e| e.1.into()),
-                self.max_words / 2,
-            );
-            self.words.retain(|_, e| u64::from(e.1) > t);
+            // How often a word was seen: its occurrences, or for an acronym's lower-case key,
+            // which counts documents only, its documents.
+            let seen = |e: &(u32, u32)| u64::from(e.0.max(e.1));
+            let t = crate::lossy::threshold(self.words.values().map(seen), self.max_words / 2);
+            self.words.retain(|_, e| seen(e) > t);
         }
     }
 
@@ -1145,6 +1145,25 @@ mod tests {
             assert!(p.count() <= full_counts[small.all.key(p)]);
         }
         assert_eq!(small.rank_document(&docs[7], 3).len(), 3);
+    }
+
+    /// An acronym's lower-case key counts documents, not occurrences: dropping rare words
+    /// keeps it while it is frequent, so its weight in each document stays what it is.
+    #[test]
+    fn a_full_corpus_keeps_frequent_acronyms() {
+        let texts: Vec<String> =
+            corpus_texts().iter().map(|t| format!("Công nghệ AI mới. {t}")).collect();
+        let docs = corpus_docs(&texts);
+        let mut small = CorpusPhrases::with_limits(1 << 20, 16);
+        let mut full = CorpusPhrases::default();
+        for d in &docs {
+            small.add(d);
+            full.add(d);
+        }
+        let ai = key_hash("ai");
+        assert_eq!(full.words[&ai], (100, 0), "documents under the key, occurrences under AI");
+        assert_eq!(small.words.get(&ai), full.words.get(&ai));
+        assert_eq!(small.idf(ai, Some("AI")), full.idf(ai, Some("AI")));
     }
 
     /// The buffers `extract` keeps from one document to the next change nothing: each
