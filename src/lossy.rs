@@ -1,8 +1,8 @@
 //! Lossy counting: how the frequency tables of a corpus ([`crate::stats`],
 //! [`crate::keyword::CorpusPhrases`]) stay within a fixed number of entries. When a table
-//! passes its limit, the entries seen least often are dropped until at most half the limit is
-//! left; an entry that comes back starts again from zero. Frequent entries keep exact counts,
-//! a count is never too high, and memory is bounded whatever the size of the input.
+//! passes its limit, the entries seen least often are dropped until it is down to half; an
+//! entry that comes back starts again from zero. Frequent entries keep exact counts, a count is
+//! never too high, and memory is bounded whatever the size of the input.
 
 use crate::token::key_hash;
 use rustc_hash::FxHashMap;
