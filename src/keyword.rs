@@ -848,9 +848,8 @@ pub struct CorpusPhrases {
     /// The corpus as one document: phrases merged by key, sentences numbered through the
     /// documents (its word counts are in `words`).
     all: DocPhrases,
-    /// Phrase key hash -> index in `all`; a key whose hash another key has is in `collided`.
-    index: FxHashMap<u64, u32>,
-    collided: FxHashMap<Box<str>, u32>,
+    /// Where each phrase key is in `all`.
+    index: crate::lossy::KeyIndex,
     max_phrases: usize,
     max_words: usize,
 }
@@ -869,8 +868,7 @@ impl CorpusPhrases {
             docs: 0,
             words: FxHashMap::default(),
             all: DocPhrases { merged: true, ..DocPhrases::default() },
-            index: FxHashMap::default(),
-            collided: FxHashMap::default(),
+            index: crate::lossy::KeyIndex::default(),
             max_phrases: phrases.max(2),
             max_words: words.max(2),
         }
@@ -894,13 +892,15 @@ impl CorpusPhrases {
         let offset = self.all.sentences;
         for p in &d.phrases {
             let key = d.key(p);
-            match self.find(key) {
+            let h = key_hash(key);
+            let all = &self.all;
+            match self.index.find(h, key, |i| all.key(&all.phrases[i as usize])) {
                 Some(i) => {
                     let q = &mut self.all.phrases[i as usize];
                     q.extra += p.count() as u32;
                     q.sentences += p.sentences;
                 }
-                None => self.push(d, p, offset),
+                None => self.push(d, p, offset, h),
             }
         }
         self.all.sentences += d.sentences;
@@ -916,24 +916,12 @@ impl CorpusPhrases {
         }
     }
 
-    fn find(&self, key: &str) -> Option<u32> {
-        let i = *self.index.get(&key_hash(key))?;
-        if self.all.key(&self.all.phrases[i as usize]) == key {
-            return Some(i);
-        }
-        self.collided.get(key).copied()
-    }
-
     /// Adds phrase `p` of `d`, seen for the first time: the corpus keeps its first text and
     /// occurrence, and counts the others.
-    fn push(&mut self, d: &DocPhrases, p: &Phrase, offset: usize) {
+    /// `h` is its key's hash.
+    fn push(&mut self, d: &DocPhrases, p: &Phrase, offset: usize, h: u64) {
         let key = d.key(p);
-        crate::lossy::remember(
-            &mut self.index,
-            &mut self.collided,
-            key,
-            self.all.phrases.len() as u32,
-        );
+        self.index.insert(h, key, self.all.phrases.len() as u32);
         let all = &mut self.all;
         let k0 = all.keys.len() as u32;
         all.keys.push_str(key);
@@ -958,10 +946,9 @@ impl CorpusPhrases {
         phrases.retain(|p| p.count() as u64 > t);
         let (old_keys, old_texts) = (std::mem::take(keys), std::mem::take(texts));
         self.index.clear();
-        self.collided.clear();
         for (i, p) in phrases.iter_mut().enumerate() {
             let key = &old_keys[p.key.0 as usize..(p.key.0 + p.key.1) as usize];
-            crate::lossy::remember(&mut self.index, &mut self.collided, key, i as u32);
+            self.index.insert(key_hash(key), key, i as u32);
             p.key.0 = keys.len() as u32;
             keys.push_str(key);
             let t0 = texts.len();

@@ -4,7 +4,6 @@
 //! entry that comes back starts again from zero. Frequent entries keep exact counts, a count is
 //! never too high, and memory is bounded whatever the size of the input.
 
-use crate::token::key_hash;
 use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
@@ -30,21 +29,47 @@ pub(crate) fn threshold(counts: impl Iterator<Item = u64> + Clone, keep: usize) 
     big.get(keep).copied().unwrap_or(0)
 }
 
-/// Indexes entry `i` of key `key` by the key's hash, or, when another key has that hash, by
-/// the key itself: a table of keys kept end to end in a string needs no allocation per key.
-pub(crate) fn remember(
-    index: &mut FxHashMap<u64, u32>,
-    collided: &mut FxHashMap<Box<str>, u32>,
-    key: &str,
-    i: u32,
-) {
-    match index.entry(key_hash(key)) {
-        Entry::Vacant(e) => {
-            e.insert(i);
+/// Where the entries of a table are, by their key's hash; a key whose hash another key already
+/// has is found by the key itself. A table that keeps its keys end to end in one string needs
+/// no allocation per key.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeyIndex {
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<Box<str>, u32>,
+}
+
+impl KeyIndex {
+    /// The entry of `key`, whose hash is `h`; `key_of(i)` is the key of entry `i`.
+    #[inline]
+    pub(crate) fn find<'k>(
+        &self,
+        h: u64,
+        key: &str,
+        key_of: impl Fn(u32) -> &'k str,
+    ) -> Option<u32> {
+        let i = *self.by_hash.get(&h)?;
+        if key_of(i) == key {
+            return Some(i);
         }
-        Entry::Occupied(_) => {
-            collided.insert(key.into(), i);
+        self.collided.get(key).copied()
+    }
+
+    /// Records entry `i`, of key `key` whose hash is `h`, not yet in the index.
+    pub(crate) fn insert(&mut self, h: u64, key: &str, i: u32) {
+        match self.by_hash.entry(h) {
+            Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            Entry::Occupied(_) => {
+                self.collided.insert(key.into(), i);
+            }
         }
+    }
+
+    /// Forgets every entry (keeping the room).
+    pub(crate) fn clear(&mut self) {
+        self.by_hash.clear();
+        self.collided.clear();
     }
 }
 

@@ -342,9 +342,7 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     let phrases = |doc: &mut InputDoc| {
         vita::keyword::DocPhrases::new(&p.annotate(std::mem::take(&mut doc.text)), stop, top)
     };
-    let reads_stdin = vita::input::expand(&common.paths)
-        .iter()
-        .any(|p| p.as_ref().is_ok_and(|p| p.as_os_str() == "-"));
+    let reads_stdin = common.paths.is_empty() || common.paths.iter().any(|p| p.as_os_str() == "-");
     let spool = if reads_stdin { Some(Spool::new()?) } else { None };
     let mut docs = Documents::new(&common.paths, read_options(common));
     if let Some(s) = &spool {
@@ -352,17 +350,10 @@ fn keywords(common: &Common, top: usize, corpus: bool) -> Result<RunSummary> {
     }
     let mut corpus = vita::keyword::CorpusPhrases::default();
     let progress = Progress::new(common, 2);
-    let summary = corpus::map_in_order(
-        docs,
-        common.threads,
-        &mut |e| progress.report(e),
-        phrases,
-        |doc, ph, _| {
-            progress.done(doc);
-            corpus.add(&ph);
-            Ok(())
-        },
-    )?;
+    let summary = progress.map_in_order(common, docs, phrases, |_, ph, _| {
+        corpus.add(&ph);
+        Ok(())
+    })?;
     let mut docs = Documents::new(&common.paths, read_options(common));
     if let Some(s) = &spool {
         docs = docs.stdin_from(s.file.try_clone()?);
@@ -450,13 +441,11 @@ fn stats(common: &Common, top: usize, format: StatsFormat) -> Result<RunSummary>
         pipeline(common.dict.as_deref())?.with_layers(Layers { entities: true, ..Layers::WORDS });
     let mut total = vita::stats::Stats::default();
     let progress = Progress::new(common, 1);
-    let summary = corpus::map_in_order(
+    let summary = progress.map_in_order(
+        common,
         Documents::new(&common.paths, read_options(common)),
-        common.threads,
-        &mut |e| progress.report(e),
         |doc| vita::stats::Stats::of(&p.annotate(std::mem::take(&mut doc.text))),
-        |doc, s, _| {
-            progress.done(doc);
+        |_, s, _| {
             total.add(s);
             Ok(())
         },
@@ -671,6 +660,21 @@ impl Progress {
         Progress { bar, started: Instant::now(), closing_line: shown }
     }
 
+    /// Maps the documents of `docs` in input order with the corpus driver (see
+    /// [`corpus::map_in_order`]), reporting failed inputs and counting documents done.
+    fn map_in_order<T: Send>(
+        &self,
+        common: &Common,
+        docs: Documents,
+        map: impl Fn(&mut InputDoc) -> T + Sync,
+        mut sink: impl FnMut(&InputDoc, T, &rayon::ThreadPool) -> io::Result<()>,
+    ) -> io::Result<RunSummary> {
+        corpus::map_in_order(docs, common.threads, &mut |e| self.report(e), map, |doc, t, pool| {
+            self.done(doc);
+            sink(doc, t, pool)
+        })
+    }
+
     /// Reports a failed input (above the bar).
     fn report(&self, e: &vita::Error) {
         let msg = format!("vita: {e}");
@@ -739,23 +743,15 @@ where
     let docs = Documents::new(&common.paths, read_options(common));
     let mut out = output(common)?;
     let progress = Progress::new(common, 1);
-    let summary = corpus::map_in_order(
-        docs,
-        common.threads,
-        &mut |e| progress.report(e),
-        format,
-        |doc, formatted, pool| {
-            progress.done(doc);
-            match formatted {
-                Formatted::Bytes(buf) => buf.write_to(&mut out),
-                Formatted::Stream(write) => pool.install(|| {
-                    let mut stream = StreamOut::new(&mut out);
-                    write(doc, &mut stream);
-                    stream.finish()
-                }),
-            }
-        },
-    )?;
+    let summary =
+        progress.map_in_order(common, docs, format, |doc, formatted, pool| match formatted {
+            Formatted::Bytes(buf) => buf.write_to(&mut out),
+            Formatted::Stream(write) => pool.install(|| {
+                let mut stream = StreamOut::new(&mut out);
+                write(doc, &mut stream);
+                stream.finish()
+            }),
+        })?;
     out.flush()?;
     progress.finish(&summary);
     Ok(summary)

@@ -9,7 +9,6 @@
 use crate::document::Document;
 use crate::syllable::{Tone, tone_of};
 use crate::token::{TokenKind, key_hash};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -22,9 +21,8 @@ pub const TABLE_CAP: usize = 1 << 19;
 /// an entry costs its key's bytes and about 45 more, not an allocation of its own.
 #[derive(Clone, Debug, Default)]
 pub struct Table {
-    /// Key hash -> entry; a key whose hash another key already has is in `collided`.
-    index: FxHashMap<u64, u32>,
-    collided: FxHashMap<Box<str>, u32>,
+    /// Where each key's entry is.
+    index: crate::lossy::KeyIndex,
     /// Per entry: where its key is in `keys`, and its count.
     entries: Vec<(usize, u32, u64)>,
     keys: String,
@@ -39,16 +37,11 @@ impl Table {
 
     fn add(&mut self, key: &str, n: u64) {
         let h = key_hash(key);
-        let found = match self.index.get(&h) {
-            Some(&i) if self.key(&self.entries[i as usize]) == key => Some(i),
-            Some(_) => self.collided.get(key).copied(),
-            None => None,
-        };
-        match found {
+        match self.index.find(h, key, |i| self.key(&self.entries[i as usize])) {
             Some(i) => self.entries[i as usize].2 += n,
             None => {
                 let i = self.entries.len() as u32;
-                crate::lossy::remember(&mut self.index, &mut self.collided, key, i);
+                self.index.insert(h, key, i);
                 self.entries.push((self.keys.len(), key.len() as u32, n));
                 self.keys.push_str(key);
             }
@@ -68,10 +61,9 @@ impl Table {
         self.entries.retain(|e| e.2 > t);
         let mut keys = String::with_capacity(self.entries.iter().map(|e| e.1 as usize).sum());
         self.index.clear();
-        self.collided.clear();
         for (i, e) in self.entries.iter_mut().enumerate() {
             let key = &self.keys[e.0..e.0 + e.1 as usize];
-            crate::lossy::remember(&mut self.index, &mut self.collided, key, i as u32);
+            self.index.insert(key_hash(key), key, i as u32);
             e.0 = keys.len();
             keys.push_str(key);
         }
