@@ -310,14 +310,20 @@ pub fn joinable(a: TokenKind, b: TokenKind) -> bool {
 /// Whether a sentence is (mostly) written in capitals, like a heading.
 pub fn is_caps_sentence(tokens: &[Token]) -> bool {
     use crate::token::case::*;
-    let (mut words, mut caps) = (0, 0);
+    // A heading has at most a third of its words with lower-case letters: more than a third
+    // of all tokens settles it (most sentences, after a third of their tokens).
+    let (mut words, mut lower) = (0, 0);
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable && t.case & MULTI_CHAR != 0) {
         words += 1;
-        if t.case & HAS_LOWER == 0 {
-            caps += 1;
+        if t.case & HAS_LOWER != 0 {
+            lower += 1;
+            if lower * 3 > tokens.len() {
+                return false;
+            }
         }
     }
-    words >= 2 && caps * 3 >= words * 2
+    // Two thirds in capitals: `(words - lower) * 3 >= words * 2`.
+    words >= 2 && words >= lower * 3
 }
 
 /// Everything the segmenter needs apart from the weights: vocabulary, dictionary, raw-text pair
@@ -752,5 +758,45 @@ impl<'a> Reader<'a> {
         let (t, used) = Table::read(self.name, self.bytes.skip(self.pos))?;
         self.pos += used;
         Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, counted over every token.
+    fn caps_by_definition(tokens: &[Token]) -> bool {
+        use crate::token::case::*;
+        let words: Vec<&Token> = tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::Syllable && t.case & MULTI_CHAR != 0)
+            .collect();
+        let caps = words.iter().filter(|t| t.case & HAS_LOWER == 0).count();
+        words.len() >= 2 && caps * 3 >= words.len() * 2
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn caps_sentences_as_defined(
+            words in proptest::collection::vec(
+                // Mostly capitals, so that the sentences near the threshold come up.
+                proptest::sample::select(vec![
+                    "HÀ", "NỘI", "ĐÂY", "UNESCO", "VIỆT", "NAM", "Hà", "nội", "đây", "A", "a",
+                    "iPhone", "2024", ",", "-", "Tp",
+                ]),
+                0..12,
+            )
+        ) {
+            let text = words.join(" ");
+            let doc = crate::Pipeline::new()
+                .with_layers(crate::pipeline::Layers::parse("tokens").unwrap())
+                .annotate(text.as_str());
+            proptest::prop_assert_eq!(
+                is_caps_sentence(doc.tokens()),
+                caps_by_definition(doc.tokens()),
+                "{}", text
+            );
+        }
     }
 }
