@@ -755,13 +755,17 @@ impl EntityRecognizer {
         // The first word made of letters: its capital says nothing.
         let first = ws.iter().position(|w| w.letters).unwrap_or(0);
         let mut found: Vec<(usize, usize, Option<EntityLabel>)> = Vec::new(); // (start, end, label)
+        // The trigger lists, dereferenced once (each use of a lazy static checks that it is
+        // made).
+        let (titles, orgs, locs): (&WordSet, &WordSet, &WordSet) = (&TITLES, &ORGS, &LOCS);
+        let kn = self.knowledge();
         let mut i = 0;
         let mut expect_person = false;
         // Whether the last title was a kinship one (`ông Đức`: a given name may follow).
         let mut kinship = false;
         while i < ws.len() {
             // 1. A title: the name after it is a person.
-            if let Some(n) = self.phrase_in(ws, i, &TITLES)
+            if let Some(n) = self.phrase_in(ws, i, titles)
                 && ws.get(i + n).is_some_and(|w| w.cap)
             {
                 expect_person = true;
@@ -773,7 +777,7 @@ impl EntityRecognizer {
             // The trigger may also begin a longer word (`Viện_Nghiên_cứu`): then the name
             // starts inside that word, and what follows the trigger there has a capital.
             let inside = ws[i].cap
-                && Self::prefix_in(ws, i, &ORGS).is_some_and(|t| {
+                && Self::prefix_in(ws, i, orgs).is_some_and(|t| {
                     t < ws[i].key.len() && {
                         // The trigger's syllables, then a capital.
                         let syllables = ws[i].key[..t].split(' ').count();
@@ -787,7 +791,7 @@ impl EntityRecognizer {
             let org_trigger = if inside {
                 Some(1)
             } else {
-                self.phrase_in(ws, i, &ORGS)
+                self.phrase_in(ws, i, orgs)
                     .filter(|&n| ws.get(i + n).is_some_and(|w| w.cap))
                     .filter(|&n| {
                         let k = key_of(&ws[i..i + n]);
@@ -795,7 +799,7 @@ impl EntityRecognizer {
                         // written like one; not an acronym used as a noun (`công ty AI`).
                         let named = || {
                             let next = &ws[i + n];
-                            self.known(ws, i + n, caps, lower).is_some()
+                            self.known_in(kn, ws, i + n, caps, lower).is_some()
                                 || next.text.chars().any(char::is_lowercase)
                         };
                         ws[i].cap
@@ -822,7 +826,7 @@ impl EntityRecognizer {
                 // A known name may be longer than what capitals show (`Trường Đại học Kinh tế
                 // Quốc dân`), or not an organisation at all (`Đài Loan`).
                 let mut label = EntityLabel::Org;
-                if let Some((kend, labels)) = self.known(ws, start, caps, lower)
+                if let Some((kend, labels)) = self.known_in(kn, ws, start, caps, lower)
                     && kend >= end
                 {
                     end = kend;
@@ -837,7 +841,7 @@ impl EntityRecognizer {
             }
             // 4. The longest known name (before place triggers: `Thành phố Hồ Chí Minh`).
             // After a kinship title, a one-syllable place is a given name (`ông Đức`).
-            let known = self.known(ws, i, caps, lower).filter(|(end, labels)| {
+            let known = self.known_in(kn, ws, i, caps, lower).filter(|(end, labels)| {
                 !(expect_person
                     && kinship
                     && *end == i + 1
@@ -849,7 +853,7 @@ impl EntityRecognizer {
                 let label = if expect_person && labels.contains(&EntityLabel::Per) {
                     EntityLabel::Per
                 } else if i > 0
-                    && self.phrase_ending_at(ws, i, &LOCS)
+                    && self.phrase_ending_at(ws, i, locs)
                     && labels.contains(&EntityLabel::Loc)
                 {
                     EntityLabel::Loc
@@ -874,7 +878,7 @@ impl EntityRecognizer {
                     && ws.get(i + n).is_some_and(|w| w.cap && w.letters)
                 {
                     let mut end = self.name_end(ws, i + n, false);
-                    if let Some((kend, _)) = self.known(ws, i + n, caps, lower) {
+                    if let Some((kend, _)) = self.known_in(kn, ws, i + n, caps, lower) {
                         end = end.max(kend);
                     }
                     found.push((i + n, end, Some(label)));
@@ -902,7 +906,7 @@ impl EntityRecognizer {
                 let every_capital = ws[i..end].iter().all(|w| {
                     w.text.split_whitespace().all(|p| p.chars().next().is_some_and(is_upper))
                 });
-                let title = self.phrase_in(ws, i, &TITLES).is_some();
+                let title = self.phrase_in(ws, i, titles).is_some();
                 // A foreign name ending in `Partners`, `Group`, `Technology`... is an
                 // organisation.
                 let org_suffix = end - i >= 2
@@ -1010,7 +1014,19 @@ impl EntityRecognizer {
         caps: bool,
         lower: bool,
     ) -> Option<(usize, &[EntityLabel])> {
-        let k = self.knowledge();
+        self.known_in(self.knowledge(), ws, i, caps, lower)
+    }
+
+    /// [`Self::known`] with the knowledge at hand (the rules look it up once per sentence).
+    #[inline]
+    fn known_in<'k>(
+        &self,
+        k: &'k Knowledge,
+        ws: &[W],
+        i: usize,
+        caps: bool,
+        lower: bool,
+    ) -> Option<(usize, &'k [EntityLabel])> {
         let h = ws[i].first_hash;
         let lower_start = || k.lower_start_filter.may_contain(h) && k.lower_starts.contains(&h);
         if !caps && !lower && !ws[i].cap && !lower_start() {
