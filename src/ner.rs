@@ -612,32 +612,51 @@ fn sentence_words<'a>(
     caps: bool,
     keys: &'a mut String,
 ) -> Vec<W<'a>> {
+    sentence_words_with(doc, sw, caps, keys, doc.keys_in_place())
+}
+
+/// [`sentence_words`], with the keys read `in_place` in the document's buffer or written to
+/// `keys` (tests compare the two).
+fn sentence_words_with<'a>(
+    doc: &'a Document,
+    sw: &[Word],
+    caps: bool,
+    keys: &'a mut String,
+    in_place: bool,
+) -> Vec<W<'a>> {
     // Keys are separated by spaces, so the key of any run of words is a slice of a buffer: the
     // document's own, where each token's key is followed by a space, or else one written here.
-    let mut ranges = Vec::with_capacity(sw.len());
-    let buf: &'a str = if doc.keys_in_place() {
-        ranges.extend(sw.iter().map(|w| doc.keys_range(w.tokens.clone())));
-        doc.norms()
-    } else {
+    if !in_place {
         for (j, w) in sw.iter().enumerate() {
             if j > 0 {
                 keys.push(' ');
             }
-            let a = keys.len();
             for (k, t) in doc.tokens()[w.tokens.clone()].iter().enumerate() {
                 if k > 0 {
                     keys.push(' ');
                 }
                 keys.push_str(doc.norm(t));
             }
-            ranges.push(a..keys.len());
         }
-        keys
-    };
+    }
+    let buf: &'a str = if in_place { doc.norms() } else { keys };
     let starts = &*TRIGGER_STARTS;
+    // Where the next word's key starts in `keys` (when not in place).
+    let mut at = 0;
     sw.iter()
-        .zip(ranges)
-        .map(|(w, r)| {
+        .map(|w| {
+            let r = if in_place {
+                doc.keys_range(w.tokens.clone())
+            } else {
+                let len: usize = doc.tokens()[w.tokens.clone()]
+                    .iter()
+                    .map(|t| doc.norm(t).len() + 1)
+                    .sum::<usize>()
+                    - 1;
+                let r = at..at + len;
+                at += len + 1;
+                r
+            };
             let toks = &doc.tokens()[w.tokens.clone()];
             let first = &toks[0];
             W {
@@ -1194,6 +1213,30 @@ mod tests {
 
     /// The embedded names are read with their lower case as key: for every one of them, that
     /// is the key normalization gives.
+    #[test]
+    fn word_keys_are_the_same_in_place_or_written() {
+        let doc = crate::Pipeline::new().annotate(
+            "Ông Nguyễn Văn An đến Thành phố Hồ Chí Minh. Công ty FPT, iPhone 15 và \
+             Hoà Bình!\n\nKhổng \nlồ, 2024-10-01 (UNESCO).",
+        );
+        let mut n = 0;
+        for (_, sw) in doc.words_by_sentence() {
+            let (mut a, mut b) = (String::new(), String::new());
+            let here = super::sentence_words_with(&doc, sw, false, &mut a, true);
+            let written = super::sentence_words_with(&doc, sw, false, &mut b, false);
+            assert_eq!(here.len(), written.len());
+            for i in 0..here.len() {
+                assert_eq!(here[i].key, written[i].key);
+                assert_eq!(here[i].key, doc.word_norm(&sw[i]));
+                for len in 1..=here.len() - i {
+                    assert_eq!(super::joined(&here, i, len), super::joined(&written, i, len));
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 50, "{n} runs of words compared");
+    }
+
     #[test]
     fn embedded_names_are_their_own_keys_in_lower_case() {
         let mut n = 0;
