@@ -776,7 +776,8 @@ impl EntityRecognizer {
         let mut found: Vec<(usize, usize, Option<EntityLabel>)> = Vec::new(); // (start, end, label)
         // The trigger lists, dereferenced once (each use of a lazy static checks that it is
         // made).
-        let (titles, orgs, locs): (&WordSet, &WordSet, &WordSet) = (&TITLES, &ORGS, &LOCS);
+        let (titles, orgs, locs, works): (&WordSet, &WordSet, &WordSet, &WordSet) =
+            (&TITLES, &ORGS, &LOCS, &WORKS);
         let kn = self.knowledge();
         let mut i = 0;
         let mut expect_person = false;
@@ -892,7 +893,7 @@ impl EntityRecognizer {
             }
             // 3. A place trigger and a capitalised name (a known one may be longer:
             // `tỉnh Bà Rịa - Vũng Tàu`); a work trigger (`phim`, `tác phẩm`) and its title.
-            for (triggers, label) in [(&*LOCS, EntityLabel::Loc), (&*WORKS, EntityLabel::Misc)] {
+            for (triggers, label) in [(locs, EntityLabel::Loc), (works, EntityLabel::Misc)] {
                 if let Some(n) = self.phrase_in(ws, i, triggers)
                     && ws.get(i + n).is_some_and(|w| w.cap && w.letters)
                 {
