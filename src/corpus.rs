@@ -176,7 +176,7 @@ mod tests {
                     return Err(Error::resource("bad", None, "unreadable"));
                 }
                 let text = format!("văn bản {i}");
-                Ok(InputDoc { id: i.to_string(), bytes: text.len(), text })
+                Ok(InputDoc { id: i.to_string(), bytes: text.len(), read: text.len(), text })
             })
             .collect();
         let want: usize = docs.iter().flatten().map(|d| d.text.len()).sum();

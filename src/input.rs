@@ -21,6 +21,11 @@ pub struct InputDoc {
     pub text: String,
     /// The length of the text as read, in bytes.
     pub bytes: usize,
+    /// The bytes of input it took: its file, or its line of a JSON Lines file (with the blank
+    /// lines before it and the line break). What a progress bar over the input's size counts:
+    /// it differs from [`InputDoc::bytes`] for JSON Lines (escapes, ids) and converted legacy
+    /// encodings.
+    pub read: usize,
 }
 
 /// How to read the input.
@@ -290,6 +295,7 @@ impl Documents {
 
     fn next_jsonl(&mut self) -> Option<Result<InputDoc>> {
         let st = self.jsonl.as_mut()?;
+        let first = st.offset;
         loop {
             st.buf.clear();
             let line_start = st.offset;
@@ -347,7 +353,8 @@ impl Documents {
                     } else {
                         convert_text(d.text, Path::new(&default_id), from)
                     };
-                    text.map(|text| InputDoc { id, bytes: text.len(), text })
+                    let read = st.offset - first;
+                    text.map(|text| InputDoc { id, bytes: text.len(), read, text })
                 }
                 Err(e) => Err(Error::new(ErrorKind::Json {
                     path: st.path.clone(),
@@ -398,9 +405,11 @@ impl Documents {
         if let Err(e) = reader.read_to_end(&mut bytes) {
             return Some(Err(io_err(&display, e)));
         }
+        let read = bytes.len();
         Some(decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| InputDoc {
             id: display.display().to_string(),
             bytes: text.len(),
+            read,
             text,
         }))
     }
@@ -431,6 +440,32 @@ impl Iterator for Documents {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_count_the_input_they_took() {
+        let dir = std::env::temp_dir().join(format!("vita-read-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        // Escapes, ids and blank lines make a JSON Lines file longer than its texts; a
+        // converted legacy file has other bytes than its text.
+        let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"text\": \"\\\"x\\\"\"}\n";
+        fs::write(dir.join("a.jsonl"), jsonl).unwrap();
+        fs::write(dir.join("b.txt"), "Hà Nội là thủ đô.\n").unwrap();
+        let vni = crate::legacy::encode("Hà Nội là thủ đô của Việt Nam.", Encoding::Vni);
+        fs::write(dir.join("c.txt"), &vni).unwrap();
+        let opts = ReadOptions { from: From::Auto, ..ReadOptions::default() };
+        let docs: Vec<InputDoc> =
+            Documents::new(std::slice::from_ref(&dir), opts).map(Result::unwrap).collect();
+        assert_eq!(docs.len(), 4);
+        let on_disk: usize = ["a.jsonl", "b.txt", "c.txt"]
+            .iter()
+            .map(|f| fs::metadata(dir.join(f)).unwrap().len() as usize)
+            .sum();
+        assert_eq!(docs.iter().map(|d| d.read).sum::<usize>(), on_disk);
+        assert!(docs.iter().all(|d| d.bytes == d.text.len()));
+        assert!(docs.iter().map(|d| d.bytes).sum::<usize>() < on_disk);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn decode_reports_first_bad_byte() {

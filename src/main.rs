@@ -687,7 +687,8 @@ impl Progress {
     /// Counts a document done.
     fn done(&self, doc: &InputDoc) {
         if let Some(b) = &self.bar {
-            b.inc(doc.bytes as u64);
+            // Bytes of input, as the bar's length counts them (not of text).
+            b.inc(doc.read as u64);
         }
     }
 
