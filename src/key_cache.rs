@@ -8,8 +8,12 @@
 //! (`hashbrown` with inline keys would need a fixed-size key type and would still keep the
 //! key and its facts apart from the table's control bytes; the table below is 60 lines.)
 
-/// Longest surface (and key) kept, in bytes: eight chars of three bytes, more than any
-/// Vietnamese syllable in NFC. Longer runs are computed each time.
+/// Longest surface kept, in bytes: five chars of three bytes, more than any Vietnamese
+/// syllable in NFC (the longest, `nghiêng`, `người`, take eight or nine); longer runs
+/// (0.03% of the letter runs of the Wikipedia benchmark) are computed each time.
+pub(crate) const SURFACE_MAX: usize = 16;
+
+/// Longest key kept, in bytes.
 pub(crate) const MAX: usize = 24;
 
 /// What the tokenizer learns from a letter run that depends on its surface only.
@@ -23,47 +27,43 @@ pub(crate) struct Facts {
     pub hash: u64,
 }
 
-/// One entry: 24 + 24 + 8 + 5 bytes, one cache line.
+/// One entry: 16 + 8 + 4 + 4 bytes, half a cache line. A key other than the surface (or its
+/// ASCII lower case) is kept apart, in [`KeyCache::keys`]: the table of a long text's few tens
+/// of thousands of runs is then 2 MB instead of 4, and its entries miss the cache half as
+/// often (a quarter of `Tokenizer::push`'s wall time was the miss of its entry).
 #[derive(Clone, Copy)]
-#[repr(align(64))]
+#[repr(align(32))]
 struct Entry {
     /// The surface, zero-padded.
-    surface: [u64; 3],
-    /// The key, zero-padded (used when `form` is [`INLINE`]).
-    key: [u8; MAX],
+    surface: [u64; 2],
     /// [`Facts::hash`].
     hash: u64,
+    /// Where the key is in [`KeyCache::keys`] (when `form` is [`INLINE`]).
+    key_at: u32,
     /// Length of the surface in bytes; 0 for an empty slot.
     len: u8,
-    key_len: u8,
-    /// How the key is made: [`INLINE`], [`SURFACE`] or [`ASCII_LOWER`].
-    form: u8,
+    /// How the key is made: [`INLINE`], [`SURFACE`] or [`ASCII_LOWER`], and bit 2 for
     /// [`Facts::syllable`].
-    syllable: bool,
+    form: u8,
     /// [`Facts::case`].
     case: u8,
 }
 
-const EMPTY: Entry = Entry {
-    surface: [0; 3],
-    key: [0; MAX],
-    hash: 0,
-    len: 0,
-    key_len: 0,
-    form: INLINE,
-    syllable: false,
-    case: 0,
-};
+const EMPTY: Entry = Entry { surface: [0; 2], hash: 0, key_at: 0, len: 0, form: INLINE, case: 0 };
 
-const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+const _: () = assert!(std::mem::size_of::<Entry>() == 32);
 
-/// The key is stored in the entry.
+/// The key is kept apart.
 const INLINE: u8 = 0;
 /// The key is the surface (`người`).
 const SURFACE: u8 = 1;
 /// The key is the surface with its ASCII letters in lower case (`Việt`, `NAM`): no UTF-8 to
 /// check when it is copied out.
 const ASCII_LOWER: u8 = 2;
+/// The bits of `form` that say how the key is made.
+const FORM: u8 = 3;
+/// The bit of `form` for [`Facts::syllable`].
+const SYLLABLE: u8 = 4;
 
 /// Most entries; the table is emptied when it holds this many (it is then half full).
 const CAP: usize = 1 << 16;
@@ -73,13 +73,15 @@ const CAP: usize = 1 << 16;
 pub(crate) struct KeyCache {
     slots: Vec<Entry>,
     used: usize,
+    /// The keys that are not made from their surface.
+    keys: String,
 }
 
-/// The surface as three words, zero-padded (`s.len() <= MAX`). Loaded by whole words, not
-/// copied byte by byte into a buffer first (which stalls the loads that read it back).
+/// The surface as two words, zero-padded (`s.len() <= SURFACE_MAX`). Loaded by whole words,
+/// not copied byte by byte into a buffer first (which stalls the loads that read it back).
 #[inline]
-fn words(s: &[u8]) -> [u64; 3] {
-    let mut w = [0u64; 3];
+fn words(s: &[u8]) -> [u64; 2] {
+    let mut w = [0u64; 2];
     let mut chunks = s.chunks_exact(8);
     for (k, c) in (&mut chunks).enumerate() {
         w[k] = u64::from_le_bytes(c.try_into().expect("8 bytes"));
@@ -102,17 +104,17 @@ fn words(s: &[u8]) -> [u64; 3] {
 }
 
 #[inline]
-fn mix(w: [u64; 3], len: usize) -> u64 {
+fn mix(w: [u64; 2], len: usize) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let h = (w[0].wrapping_mul(K).rotate_left(26) ^ w[1]).wrapping_mul(K).rotate_left(26) ^ w[2];
-    (h.wrapping_mul(K).rotate_left(26) ^ len as u64).wrapping_mul(K)
+    let h = (w[0].wrapping_mul(K).rotate_left(26) ^ w[1]).wrapping_mul(K);
+    (h.rotate_left(26) ^ len as u64).wrapping_mul(K)
 }
 
 impl KeyCache {
     /// Looks `s` up; when found, appends its key to `out` and returns its facts.
     #[inline]
     pub(crate) fn get(&self, s: &str, out: &mut String) -> Option<Facts> {
-        if s.len() > MAX || s.is_empty() || self.slots.is_empty() {
+        if s.len() > SURFACE_MAX || s.is_empty() || self.slots.is_empty() {
             return None;
         }
         let w = words(s.as_bytes());
@@ -120,24 +122,28 @@ impl KeyCache {
         if e.len == 0 {
             return None;
         }
-        match e.form {
+        match e.form & FORM {
             SURFACE => out.push_str(s),
             ASCII_LOWER => {
                 let start = out.len();
                 out.push_str(s);
                 out[start..].make_ascii_lowercase();
             }
-            // The key was a `&str` when stored: it is valid UTF-8.
-            _ => out.push_str(std::str::from_utf8(&e.key[..usize::from(e.key_len)]).ok()?),
+            _ => {
+                let at = e.key_at as usize;
+                // Each key kept is followed by a `\n` (no key holds one).
+                let key = self.keys.get(at..)?.split('\n').next()?;
+                out.push_str(key);
+            }
         }
-        Some(Facts { syllable: e.syllable, case: e.case, hash: e.hash })
+        Some(Facts { syllable: e.form & SYLLABLE != 0, case: e.case, hash: e.hash })
     }
 
     /// The slot holding the surface `w` of `len` bytes, or the empty slot where it would go
     /// (linear probing; the table is never more than half full). Always inlined: it is on
     /// every token's path (callgrind: 3% more instructions in the tokenizer when it was not).
     #[inline(always)]
-    fn slot(&self, w: [u64; 3], len: usize) -> usize {
+    fn slot(&self, w: [u64; 2], len: usize) -> usize {
         let mask = self.slots.len() - 1;
         let mut i = mix(w, len) as usize & mask;
         loop {
@@ -149,13 +155,15 @@ impl KeyCache {
         }
     }
 
-    /// Remembers `s` with its key and facts (ignored when either is too long).
+    /// Remembers `s` with its key and facts (ignored when either is too long, or the key holds
+    /// a line break).
     pub(crate) fn insert(&mut self, s: &str, key: &str, facts: Facts) {
-        if s.len() > MAX || key.len() > MAX || s.is_empty() {
+        if s.len() > SURFACE_MAX || key.len() > MAX || s.is_empty() || key.contains('\n') {
             return;
         }
         if self.used >= CAP {
             self.slots.fill(EMPTY);
+            self.keys.clear();
             self.used = 0;
         }
         if (self.used + 1) * 2 > self.slots.len() {
@@ -166,21 +174,21 @@ impl KeyCache {
         if self.slots[i].len != 0 {
             return; // already there
         }
-        let mut e = Entry {
-            surface: w,
-            len: s.len() as u8,
-            hash: facts.hash,
-            syllable: facts.syllable,
-            case: facts.case,
-            ..EMPTY
-        };
-        if key == s {
-            e.form = SURFACE;
+        let mut e =
+            Entry { surface: w, len: s.len() as u8, hash: facts.hash, case: facts.case, ..EMPTY };
+        e.form = if key == s {
+            SURFACE
         } else if key.len() == s.len() && key == s.to_ascii_lowercase() {
-            e.form = ASCII_LOWER;
+            ASCII_LOWER
         } else {
-            e.key[..key.len()].copy_from_slice(key.as_bytes());
-            e.key_len = key.len() as u8;
+            // At most `CAP` keys of `MAX` bytes: the offset fits.
+            e.key_at = self.keys.len() as u32;
+            self.keys.push_str(key);
+            self.keys.push('\n');
+            INLINE
+        };
+        if facts.syllable {
+            e.form |= SYLLABLE;
         }
         self.slots[i] = e;
         self.used += 1;
@@ -226,8 +234,24 @@ mod tests {
         assert_eq!(c.get("Việt", &mut out), Some(facts(5)));
         assert_eq!(out, "hòangườiađàviệt");
         // Prefixes, zero padding and other lengths are not confused.
-        for miss in ["Ho", "ngườ", "a\0", "", "aa", "người người người người người"]
-        {
+        // Too long to be kept: a surface of 17 bytes, a key of 25.
+        c.insert("abcdefghijklmnopq", "abcdefghijklmnopq", facts(6));
+        c.insert("ab", &"x".repeat(25), facts(8));
+        // The longest kept: a surface of 16 bytes, a key of 24 made apart from it.
+        c.insert("ĐĐĐĐĐĐĐĐ", "đđđđđđđđxxxxxxxx", facts(7));
+        let mut key = String::new();
+        assert_eq!(c.get("ĐĐĐĐĐĐĐĐ", &mut key), Some(facts(7)));
+        assert_eq!(key, "đđđđđđđđxxxxxxxx");
+        for miss in [
+            "Ho",
+            "ngườ",
+            "a\0",
+            "",
+            "aa",
+            "người người người người người",
+            "abcdefghijklmnopq",
+            "ab",
+        ] {
             assert_eq!(c.get(miss, &mut out), None, "{miss:?}");
         }
         assert_eq!(out, "hòangườiađàviệt");
@@ -235,10 +259,10 @@ mod tests {
 
     #[test]
     fn words_are_the_zero_padded_bytes() {
-        let text = "abcdefghijklmnopqrstuvwx";
-        for n in 0..=MAX {
+        let text = "abcdefghijklmnop";
+        for n in 0..=SURFACE_MAX {
             let s = &text.as_bytes()[..n];
-            let mut buf = [0u8; MAX];
+            let mut buf = [0u8; SURFACE_MAX];
             buf[..n].copy_from_slice(s);
             let want: Vec<u64> =
                 buf.chunks(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect();
