@@ -1,15 +1,17 @@
-//! The tokenizer's cache of letter runs: surface -> key and facts, one cache line per entry.
+//! The tokenizer's cache of letter runs: surface -> key and facts, half a cache line per entry.
 //!
 //! A few thousand syllables make up almost all of any Vietnamese text, so most tokens are
 //! looked up here rather than parsed. The lookup is the tokenizer's hottest path and was bound
 //! by memory: a general hash map of boxed strings costs three cache misses per token (the
-//! bucket, the surface to compare, the key to copy). Here the surface and the key live inline
-//! in one 64-byte entry of an open-addressed table, so a lookup touches one line.
+//! bucket, the surface to compare, the key to copy). Here the surface lives inline in a
+//! 32-byte entry of an open-addressed table, and so does the key, in the form of how it is made
+//! from the surface (itself, or its ASCII lower case), for all but a few runs (`ĐÀ`, `Hoà`),
+//! whose keys are kept apart: a lookup touches one line, mostly.
 //! (`hashbrown` with inline keys would need a fixed-size key type and would still keep the
 //! key and its facts apart from the table's control bytes; the table below is 60 lines.)
 
-/// Longest surface kept, in bytes: five chars of three bytes, more than any Vietnamese
-/// syllable in NFC (the longest, `nghiêng`, `người`, take eight or nine); longer runs
+/// Longest surface kept, in bytes: more than any Vietnamese syllable in NFC takes (`nghiêng`,
+/// `người`, `trưởng` take seven to nine); longer runs
 /// (0.03% of the letter runs of the Wikipedia benchmark) are computed each time.
 pub(crate) const SURFACE_MAX: usize = 16;
 
