@@ -42,6 +42,8 @@ struct Entry {
     hash: u64,
     /// Where the key is in [`KeyCache::keys`] (when `form` is [`INLINE`]).
     key_at: u32,
+    /// Its length.
+    key_len: u8,
     /// Length of the surface in bytes; 0 for an empty slot.
     len: u8,
     /// How the key is made: [`INLINE`], [`SURFACE`] or [`ASCII_LOWER`], and bit 2 for
@@ -51,7 +53,8 @@ struct Entry {
     case: u8,
 }
 
-const EMPTY: Entry = Entry { surface: [0; 2], hash: 0, key_at: 0, len: 0, form: INLINE, case: 0 };
+const EMPTY: Entry =
+    Entry { surface: [0; 2], hash: 0, key_at: 0, key_len: 0, len: 0, form: INLINE, case: 0 };
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 32);
 
@@ -133,9 +136,7 @@ impl KeyCache {
             }
             _ => {
                 let at = e.key_at as usize;
-                // Each key kept is followed by a `\n` (no key holds one).
-                let key = self.keys.get(at..)?.split('\n').next()?;
-                out.push_str(key);
+                out.push_str(self.keys.get(at..at + usize::from(e.key_len))?);
             }
         }
         Some(Facts { syllable: e.form & SYLLABLE != 0, case: e.case, hash: e.hash })
@@ -157,10 +158,9 @@ impl KeyCache {
         }
     }
 
-    /// Remembers `s` with its key and facts (ignored when either is too long, or the key holds
-    /// a line break).
+    /// Remembers `s` with its key and facts (ignored when either is too long).
     pub(crate) fn insert(&mut self, s: &str, key: &str, facts: Facts) {
-        if s.len() > SURFACE_MAX || key.len() > MAX || s.is_empty() || key.contains('\n') {
+        if s.len() > SURFACE_MAX || key.len() > MAX || s.is_empty() {
             return;
         }
         if self.used >= CAP {
@@ -185,8 +185,8 @@ impl KeyCache {
         } else {
             // At most `CAP` keys of `MAX` bytes: the offset fits.
             e.key_at = self.keys.len() as u32;
+            e.key_len = key.len() as u8;
             self.keys.push_str(key);
-            self.keys.push('\n');
             INLINE
         };
         if facts.syllable {
