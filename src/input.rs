@@ -443,9 +443,8 @@ mod tests {
 
     #[test]
     fn documents_count_the_input_they_took() {
-        let dir = std::env::temp_dir().join(format!("vita-read-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::Builder::new().prefix("vita-read-").tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         // Escapes, ids and blank lines make a JSON Lines file longer than its texts; a
         // converted legacy file has other bytes than its text.
         let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"text\": \"\\\"x\\\"\"}\n";
@@ -464,7 +463,6 @@ mod tests {
         assert_eq!(docs.iter().map(|d| d.read).sum::<usize>(), on_disk);
         assert!(docs.iter().all(|d| d.bytes == d.text.len()));
         assert!(docs.iter().map(|d| d.bytes).sum::<usize>() < on_disk);
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -12,11 +12,9 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-fn tmpdir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("vita-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory, removed with what is in it when the guard drops.
+fn tmpdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("vita-cli-{name}-")).tempdir().unwrap()
 }
 
 #[test]
@@ -41,7 +39,8 @@ fn threads_do_not_change_output() {
 /// change with the number of threads, nor differ from annotating it in one piece.
 #[test]
 fn a_long_document_is_shared_among_threads_with_the_same_output() {
-    let dir = tmpdir("long");
+    let tmp = tmpdir("long");
+    let dir = tmp.path();
     let mut text = String::new();
     for round in 0..24 {
         for p in common::corpus_files() {
@@ -93,7 +92,8 @@ fn jsonl_input() {
 
 #[test]
 fn bad_utf8_is_reported_and_others_still_annotated() {
-    let d = tmpdir("utf8");
+    let tmp = tmpdir("utf8");
+    let d = tmp.path();
     std::fs::write(d.join("a.txt"), "Một.").unwrap();
     std::fs::write(d.join("b.txt"), b"ab\xff\xfe").unwrap();
     std::fs::write(d.join("c.txt"), "Hai.").unwrap();
@@ -154,7 +154,8 @@ fn segment_command_keeps_characters() {
 #[test]
 fn closed_pipe_exits_quietly() {
     let big: String = "Hà Nội là thủ đô. ".repeat(20_000);
-    let d = tmpdir("pipe");
+    let tmp = tmpdir("pipe");
+    let d = tmp.path();
     for i in 0..20 {
         std::fs::write(d.join(format!("{i:02}.txt")), &big).unwrap();
     }

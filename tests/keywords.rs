@@ -184,7 +184,8 @@ fn stats_command() {
 #[test]
 fn corpus_mode_reads_standard_input_as_a_file() {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("vita-keywords-stdin-{}", std::process::id()));
+    let guard = tempfile::Builder::new().prefix("vita-keywords-stdin-").tempdir().unwrap();
+    let dir = guard.path();
     let (input, tmp) = (dir.join("in"), dir.join("tmp"));
     std::fs::create_dir_all(&input).unwrap();
     std::fs::create_dir_all(&tmp).unwrap();
@@ -213,5 +214,4 @@ fn corpus_mode_reads_standard_input_as_a_file() {
     assert_eq!(from_stdin.stdout, from_file.stdout);
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     assert!(left.is_empty(), "the copy of standard input is removed: {left:?}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

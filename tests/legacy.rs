@@ -160,8 +160,8 @@ proptest! {
 
 #[test]
 fn cli_reads_legacy_files_and_reports_mojibake() {
-    let dir = std::env::temp_dir().join(format!("vita-legacy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("vita-legacy-").tempdir().unwrap();
+    let dir = tmp.path();
     let text = "Người Việt Nam nói tiếng Việt. Hà Nội là thủ đô của nước Việt Nam. \
                 Chúng tôi đã đến đó và được gặp những người bạn cũ ở Trường Đại học.";
     let vni = dir.join("vni.txt");
@@ -211,5 +211,4 @@ fn cli_reads_legacy_files_and_reports_mojibake() {
         let (s, e) = (t["start"].as_u64().unwrap() as usize, t["end"].as_u64().unwrap() as usize);
         assert_eq!(chars[s..e].iter().collect::<String>(), t["text"].as_str().unwrap());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

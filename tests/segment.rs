@@ -155,8 +155,8 @@ fn vita(args: &[&str], stdin: &str) -> std::process::Output {
 
 #[test]
 fn user_dictionary_keeps_words_whole_and_reports_bad_lines() {
-    let dir = std::env::temp_dir().join(format!("vita-dict-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("vita-dict-").tempdir().unwrap();
+    let dir = tmp.path();
     let good = dir.join("good.txt");
     std::fs::write(&good, "# my words\ntrí tuệ nhân tạo\nsiêu máy tính\n").unwrap();
     let o =
