@@ -193,6 +193,78 @@ enum FormatArg {
     Jsonl,
 }
 
+/// The binary's allocator: the system's, with large blocks backed by huge pages.
+///
+/// An annotation reads its models and fills its token, word and key buffers at random
+/// places over tens of megabytes; with 4 KiB pages most of those reads also miss the TLB.
+/// Blocks of 2 MiB or more (the buffers of a document) are advised to the kernel as huge
+/// pages (`madvise(MADV_HUGEPAGE)`, which Linux honours by default, `enabled = madvise`):
+/// the benchmark file is annotated 5-8% faster on one thread, with a twentieth of the page
+/// faults (see the README). Everywhere else, and where the advice is refused, it is the
+/// system allocator unchanged.
+#[cfg(target_os = "linux")]
+mod huge_pages {
+    #![allow(unsafe_code)]
+    use std::alloc::{GlobalAlloc, Layout, System};
+
+    /// A huge page (x86-64, ARM64 with 4 KiB pages).
+    const HUGE: usize = 2 << 20;
+
+    /// [`System`], advising huge pages for large blocks.
+    pub struct Alloc;
+
+    /// Advises huge pages for the whole 2 MiB pages inside `len` bytes at `p`. Only advice:
+    /// nothing is read or written, and a refusal changes nothing.
+    fn advise(p: *mut u8, len: usize) {
+        let start = (p as usize).next_multiple_of(HUGE);
+        let end = (p as usize).saturating_add(len) & !(HUGE - 1);
+        if !p.is_null() && end > start {
+            // SAFETY: `madvise` with `MADV_HUGEPAGE` changes no memory contents; the range is
+            // page-aligned and inside a block this allocator has just handed out.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+        }
+    }
+
+    // SAFETY: every call goes to `System` with the same arguments; `advise` only advises.
+    unsafe impl GlobalAlloc for Alloc {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            let p = unsafe { System.alloc(layout) };
+            if layout.size() >= HUGE {
+                advise(p, layout.size());
+            }
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if layout.size() >= HUGE {
+                advise(p, layout.size());
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+            // SAFETY: the caller's contract, passed on.
+            unsafe { System.dealloc(p, layout) }
+        }
+
+        unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            // SAFETY: the caller's contract, passed on.
+            let q = unsafe { System.realloc(p, layout, new_size) };
+            if new_size >= HUGE {
+                advise(q, new_size);
+            }
+            q
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: huge_pages::Alloc = huge_pages::Alloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
