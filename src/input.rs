@@ -21,8 +21,8 @@ pub struct InputDoc {
     pub text: String,
     /// The length of the text as read, in bytes.
     pub bytes: usize,
-    /// The bytes of input it took: its file, or its line of a JSON Lines file (with the blank
-    /// lines before it and the line break). What a progress bar over the input's size counts:
+    /// The bytes of input it took: its file, or its line of a JSON Lines file (with the line
+    /// break, and the blank lines and lines of failed records before it). What a progress bar over the input's size counts:
     /// it differs from [`InputDoc::bytes`] for JSON Lines (escapes, ids) and converted legacy
     /// encodings.
     pub read: usize,
@@ -240,6 +240,8 @@ struct JsonlState {
     path: PathBuf,
     line: usize,
     offset: usize,
+    /// Where the bytes not yet counted in a document's [`InputDoc::read`] start.
+    counted: usize,
     buf: Vec<u8>,
 }
 
@@ -295,7 +297,8 @@ impl Documents {
 
     fn next_jsonl(&mut self) -> Option<Result<InputDoc>> {
         let st = self.jsonl.as_mut()?;
-        let first = st.offset;
+        // The lines of records that failed count with the next document.
+        let first = st.counted;
         loop {
             st.buf.clear();
             let line_start = st.offset;
@@ -353,6 +356,9 @@ impl Documents {
                     } else {
                         convert_text(d.text, Path::new(&default_id), from)
                     };
+                    if text.is_ok() {
+                        st.counted = st.offset;
+                    }
                     let read = st.offset - first;
                     text.map(|text| InputDoc { id, bytes: text.len(), read, text })
                 }
@@ -396,6 +402,7 @@ impl Documents {
                 path: display,
                 line: 0,
                 offset: 0,
+                counted: 0,
                 buf: Vec::new(),
             });
             return self.next_jsonl();
@@ -446,15 +453,18 @@ mod tests {
         let tmp = tempfile::Builder::new().prefix("vita-read-").tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         // Escapes, ids and blank lines make a JSON Lines file longer than its texts; a
-        // converted legacy file has other bytes than its text.
-        let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"text\": \"\\\"x\\\"\"}\n";
+        // converted legacy file has other bytes than its text. The line of a failed record
+        // counts with the document after it.
+        let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"txt\": 1}\n{\"text\": \"\\\"x\\\"\"}\n";
         fs::write(dir.join("a.jsonl"), jsonl).unwrap();
         fs::write(dir.join("b.txt"), "Hà Nội là thủ đô.\n").unwrap();
         let vni = crate::legacy::encode("Hà Nội là thủ đô của Việt Nam.", Encoding::Vni);
         fs::write(dir.join("c.txt"), &vni).unwrap();
         let opts = ReadOptions { from: From::Auto, ..ReadOptions::default() };
-        let docs: Vec<InputDoc> =
-            Documents::new(std::slice::from_ref(&dir), opts).map(Result::unwrap).collect();
+        let (docs, failed): (Vec<_>, Vec<_>) =
+            Documents::new(std::slice::from_ref(&dir), opts).partition(Result::is_ok);
+        assert_eq!(failed.len(), 1);
+        let docs: Vec<InputDoc> = docs.into_iter().map(Result::unwrap).collect();
         assert_eq!(docs.len(), 4);
         let on_disk: usize = ["a.jsonl", "b.txt", "c.txt"]
             .iter()
