@@ -22,9 +22,9 @@ pub struct InputDoc {
     /// The length of the text as read, in bytes.
     pub bytes: usize,
     /// The bytes of input it took: its file, or its line of a JSON Lines file (with the line
-    /// break, and the blank lines and lines of failed records before it). What a progress bar over the input's size counts:
-    /// it differs from [`InputDoc::bytes`] for JSON Lines (escapes, ids) and converted legacy
-    /// encodings.
+    /// break, and the blank lines and lines of failed records before it). What a progress bar
+    /// over the input's size counts: it differs from [`InputDoc::bytes`] for JSON Lines
+    /// (escapes, ids) and converted legacy encodings.
     pub read: usize,
 }
 

@@ -198,10 +198,10 @@ enum FormatArg {
 /// An annotation reads its models and fills its token, word and key buffers at random
 /// places over tens of megabytes; with 4 KiB pages most of those reads also miss the TLB.
 /// Blocks of 2 MiB or more (the buffers of a document) are advised to the kernel as huge
-/// pages (`madvise(MADV_HUGEPAGE)`, which Linux honours by default, `enabled = madvise`):
-/// the benchmark file is annotated 5-8% faster on one thread, with a twentieth of the page
-/// faults (see the README). Everywhere else, and where the advice is refused, it is the
-/// system allocator unchanged.
+/// pages (`madvise(MADV_HUGEPAGE)`, honoured where `transparent_hugepage/enabled` is
+/// `madvise` or `always`): the benchmark file is annotated about 7% faster on one thread, with
+/// 40% of the page faults (see the README). Everywhere else, and where the advice is refused,
+/// it is the system allocator unchanged.
 #[cfg(target_os = "linux")]
 mod huge_pages {
     #![allow(unsafe_code)]
