@@ -22,9 +22,9 @@ pub struct InputDoc {
     /// The length of the text as read, in bytes.
     pub bytes: usize,
     /// The bytes of input it took: its file, or its line of a JSON Lines file (with the line
-    /// break, and the blank lines and lines of failed records before it). What a progress bar
-    /// over the input's size counts: it differs from [`InputDoc::bytes`] for JSON Lines
-    /// (escapes, ids) and converted legacy encodings.
+    /// break), and the inputs before it that gave no document (blank lines, failed records and
+    /// files). What a progress bar over the input's size counts: it differs from
+    /// [`InputDoc::bytes`] for JSON Lines (escapes, ids) and converted legacy encodings.
     pub read: usize,
 }
 
@@ -251,6 +251,8 @@ pub struct Documents {
     opts: ReadOptions,
     jsonl: Option<JsonlState>,
     stdin: Option<StdinAs>,
+    /// Bytes of input that gave no document since the last one (see [`InputDoc::read`]).
+    pending: usize,
 }
 
 /// What standard input (`-`) is read as, the first time it is opened.
@@ -278,7 +280,7 @@ impl Read for Tee {
 impl Documents {
     /// Reads the documents of `paths` (see [`expand`]).
     pub fn new(paths: &[PathBuf], opts: ReadOptions) -> Documents {
-        Documents { paths: expand(paths).into_iter(), opts, jsonl: None, stdin: None }
+        Documents { paths: expand(paths).into_iter(), opts, jsonl: None, stdin: None, pending: 0 }
     }
 
     /// Copies standard input to `copy` as it is read, for a second pass over the same input
@@ -304,6 +306,8 @@ impl Documents {
             let line_start = st.offset;
             match st.reader.read_until(b'\n', &mut st.buf) {
                 Ok(0) => {
+                    // Blank lines and failed records at the end of the file.
+                    self.pending += st.offset - st.counted;
                     self.jsonl = None;
                     return None;
                 }
@@ -313,6 +317,7 @@ impl Documents {
                 }
                 Err(e) => {
                     let err = io_err(&st.path, e);
+                    self.pending += st.offset - st.counted;
                     self.jsonl = None;
                     return Some(Err(err));
                 }
@@ -393,7 +398,10 @@ impl Documents {
         } else {
             match fs::File::open(&path) {
                 Ok(f) => Box::new(f),
-                Err(e) => return Some(Err(io_err(&path, e))),
+                Err(e) => {
+                    self.pending += file_len(&path);
+                    return Some(Err(io_err(&path, e)));
+                }
             }
         };
         if jsonl {
@@ -410,22 +418,22 @@ impl Documents {
         let mut bytes = Vec::new();
         let mut reader = reader;
         if let Err(e) = reader.read_to_end(&mut bytes) {
+            self.pending += if stdin { bytes.len() } else { file_len(&path) };
             return Some(Err(io_err(&display, e)));
         }
         let read = bytes.len();
-        Some(decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| InputDoc {
-            id: display.display().to_string(),
-            bytes: text.len(),
-            read,
-            text,
-        }))
+        let doc = decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| {
+            InputDoc { id: display.display().to_string(), bytes: text.len(), read, text }
+        });
+        if doc.is_err() {
+            self.pending += read;
+        }
+        Some(doc)
     }
 }
 
-impl Iterator for Documents {
-    type Item = Result<InputDoc>;
-
-    fn next(&mut self) -> Option<Result<InputDoc>> {
+impl Documents {
+    fn next_item(&mut self) -> Option<Result<InputDoc>> {
         loop {
             if self.jsonl.is_some()
                 && let Some(item) = self.next_jsonl()
@@ -444,6 +452,23 @@ impl Iterator for Documents {
     }
 }
 
+/// The size of the file at `path`, 0 if it cannot be known.
+fn file_len(path: &Path) -> usize {
+    fs::metadata(path).map_or(0, |m| m.len() as usize)
+}
+
+impl Iterator for Documents {
+    type Item = Result<InputDoc>;
+
+    fn next(&mut self) -> Option<Result<InputDoc>> {
+        let mut item = self.next_item()?;
+        if let Ok(doc) = &mut item {
+            doc.read += std::mem::take(&mut self.pending);
+        }
+        Some(item)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,20 +478,21 @@ mod tests {
         let tmp = tempfile::Builder::new().prefix("vita-read-").tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         // Escapes, ids and blank lines make a JSON Lines file longer than its texts; a
-        // converted legacy file has other bytes than its text. The line of a failed record
-        // counts with the document after it.
-        let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"txt\": 1}\n{\"text\": \"\\\"x\\\"\"}\n";
+        // converted legacy file has other bytes than its text. A failed record, blank lines
+        // at the end of a file and a failed file count with the document after them.
+        let jsonl = "{\"id\": \"a\", \"text\": \"H\\u00e0 N\\u1ed9i\\n\"}\n\n  \n{\"txt\": 1}\n{\"text\": \"\\\"x\\\"\"}\n\n\n";
         fs::write(dir.join("a.jsonl"), jsonl).unwrap();
+        fs::write(dir.join("ab.txt"), b"binary\0file").unwrap();
         fs::write(dir.join("b.txt"), "Hà Nội là thủ đô.\n").unwrap();
         let vni = crate::legacy::encode("Hà Nội là thủ đô của Việt Nam.", Encoding::Vni);
         fs::write(dir.join("c.txt"), &vni).unwrap();
         let opts = ReadOptions { from: From::Auto, ..ReadOptions::default() };
         let (docs, failed): (Vec<_>, Vec<_>) =
             Documents::new(std::slice::from_ref(&dir), opts).partition(Result::is_ok);
-        assert_eq!(failed.len(), 1);
+        assert_eq!(failed.len(), 2);
         let docs: Vec<InputDoc> = docs.into_iter().map(Result::unwrap).collect();
         assert_eq!(docs.len(), 4);
-        let on_disk: usize = ["a.jsonl", "b.txt", "c.txt"]
+        let on_disk: usize = ["a.jsonl", "ab.txt", "b.txt", "c.txt"]
             .iter()
             .map(|f| fs::metadata(dir.join(f)).unwrap().len() as usize)
             .sum();
