@@ -240,8 +240,6 @@ struct JsonlState {
     path: PathBuf,
     line: usize,
     offset: usize,
-    /// Where the bytes not yet counted in a document's [`InputDoc::read`] start.
-    counted: usize,
     buf: Vec<u8>,
 }
 
@@ -251,7 +249,8 @@ pub struct Documents {
     opts: ReadOptions,
     jsonl: Option<JsonlState>,
     stdin: Option<StdinAs>,
-    /// Bytes of input that gave no document since the last one (see [`InputDoc::read`]).
+    /// Bytes of input taken since the last document (see [`InputDoc::read`]): every read adds
+    /// to it, and the next document read takes it all.
     pending: usize,
 }
 
@@ -299,25 +298,21 @@ impl Documents {
 
     fn next_jsonl(&mut self) -> Option<Result<InputDoc>> {
         let st = self.jsonl.as_mut()?;
-        // The lines of records that failed count with the next document.
-        let first = st.counted;
         loop {
             st.buf.clear();
             let line_start = st.offset;
             match st.reader.read_until(b'\n', &mut st.buf) {
                 Ok(0) => {
-                    // Blank lines and failed records at the end of the file.
-                    self.pending += st.offset - st.counted;
                     self.jsonl = None;
                     return None;
                 }
                 Ok(n) => {
                     st.offset += n;
                     st.line += 1;
+                    self.pending += n;
                 }
                 Err(e) => {
                     let err = io_err(&st.path, e);
-                    self.pending += st.offset - st.counted;
                     self.jsonl = None;
                     return Some(Err(err));
                 }
@@ -361,11 +356,7 @@ impl Documents {
                     } else {
                         convert_text(d.text, Path::new(&default_id), from)
                     };
-                    if text.is_ok() {
-                        st.counted = st.offset;
-                    }
-                    let read = st.offset - first;
-                    text.map(|text| InputDoc { id, bytes: text.len(), read, text })
+                    text.map(|text| InputDoc { id, bytes: text.len(), read: 0, text })
                 }
                 Err(e) => Err(Error::new(ErrorKind::Json {
                     path: st.path.clone(),
@@ -410,7 +401,6 @@ impl Documents {
                 path: display,
                 line: 0,
                 offset: 0,
-                counted: 0,
                 buf: Vec::new(),
             });
             return self.next_jsonl();
@@ -421,14 +411,13 @@ impl Documents {
             self.pending += if stdin { bytes.len() } else { file_len(&path) };
             return Some(Err(io_err(&display, e)));
         }
-        let read = bytes.len();
-        let doc = decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| {
-            InputDoc { id: display.display().to_string(), bytes: text.len(), read, text }
-        });
-        if doc.is_err() {
-            self.pending += read;
-        }
-        Some(doc)
+        self.pending += bytes.len();
+        Some(decode_from(bytes, &display, self.opts.lossy, self.opts.from).map(|text| InputDoc {
+            id: display.display().to_string(),
+            bytes: text.len(),
+            read: 0,
+            text,
+        }))
     }
 }
 
@@ -463,7 +452,7 @@ impl Iterator for Documents {
     fn next(&mut self) -> Option<Result<InputDoc>> {
         let mut item = self.next_item()?;
         if let Ok(doc) = &mut item {
-            doc.read += std::mem::take(&mut self.pending);
+            doc.read = std::mem::take(&mut self.pending);
         }
         Some(item)
     }
