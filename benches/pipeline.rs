@@ -86,7 +86,7 @@ fn stages(c: &mut Criterion) {
         })
     });
     // The record streamed into a sink through the writer's 1 MB buffer, as `vita annotate`
-    // writes it (into one 136 MB buffer, it went out to memory and took half as long again).
+    // writes it (not into one 136 MB buffer, which the command never holds).
     g.bench_function("all+json", |b| {
         b.iter(|| {
             one.install(|| {

@@ -12,11 +12,6 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-/// A fresh directory, removed with what is in it when the guard drops.
-fn tmpdir(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new().prefix(&format!("vita-cli-{name}-")).tempdir().unwrap()
-}
-
 #[test]
 fn annotate_corpus_directory() {
     let o = vita(&["annotate", "-q", "corpus/"], None);
@@ -39,7 +34,7 @@ fn threads_do_not_change_output() {
 /// change with the number of threads, nor differ from annotating it in one piece.
 #[test]
 fn a_long_document_is_shared_among_threads_with_the_same_output() {
-    let tmp = tmpdir("long");
+    let tmp = common::tmpdir("long");
     let dir = tmp.path();
     let mut text = String::new();
     for round in 0..24 {
@@ -92,7 +87,7 @@ fn jsonl_input() {
 
 #[test]
 fn bad_utf8_is_reported_and_others_still_annotated() {
-    let tmp = tmpdir("utf8");
+    let tmp = common::tmpdir("utf8");
     let d = tmp.path();
     std::fs::write(d.join("a.txt"), "Một.").unwrap();
     std::fs::write(d.join("b.txt"), b"ab\xff\xfe").unwrap();
@@ -154,7 +149,7 @@ fn segment_command_keeps_characters() {
 #[test]
 fn closed_pipe_exits_quietly() {
     let big: String = "Hà Nội là thủ đô. ".repeat(20_000);
-    let tmp = tmpdir("pipe");
+    let tmp = common::tmpdir("pipe");
     let d = tmp.path();
     for i in 0..20 {
         std::fs::write(d.join(format!("{i:02}.txt")), &big).unwrap();

@@ -184,7 +184,7 @@ fn stats_command() {
 #[test]
 fn corpus_mode_reads_standard_input_as_a_file() {
     use std::io::Write;
-    let guard = tempfile::Builder::new().prefix("vita-keywords-stdin-").tempdir().unwrap();
+    let guard = common::tmpdir("keywords-stdin");
     let dir = guard.path();
     let (input, tmp) = (dir.join("in"), dir.join("tmp"));
     std::fs::create_dir_all(&input).unwrap();

@@ -160,7 +160,7 @@ proptest! {
 
 #[test]
 fn cli_reads_legacy_files_and_reports_mojibake() {
-    let tmp = tempfile::Builder::new().prefix("vita-legacy-").tempdir().unwrap();
+    let tmp = common::tmpdir("legacy");
     let dir = tmp.path();
     let text = "Người Việt Nam nói tiếng Việt. Hà Nội là thủ đô của nước Việt Nam. \
                 Chúng tôi đã đến đó và được gặp những người bạn cũ ở Trường Đại học.";

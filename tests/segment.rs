@@ -155,7 +155,7 @@ fn vita(args: &[&str], stdin: &str) -> std::process::Output {
 
 #[test]
 fn user_dictionary_keeps_words_whole_and_reports_bad_lines() {
-    let tmp = tempfile::Builder::new().prefix("vita-dict-").tempdir().unwrap();
+    let tmp = common::tmpdir("dict");
     let dir = tmp.path();
     let good = dir.join("good.txt");
     std::fs::write(&good, "# my words\ntrí tuệ nhân tạo\nsiêu máy tính\n").unwrap();

@@ -102,3 +102,8 @@ pub fn run_vita(args: &[&str], stdin: &[u8]) -> std::process::Output {
     let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
 }
+
+/// A fresh directory named after `name`, removed with what is in it when the guard drops.
+pub fn tmpdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("vita-{name}-")).tempdir().unwrap()
+}
