@@ -542,17 +542,21 @@ struct Slack<'o> {
     buf: &'o mut Vec<u8>,
     /// The end of what is written: `buf[len..]` is room.
     len: usize,
+    /// Where this writer started writing.
+    start: usize,
     /// Where an object on the general path is written first.
     scratch: Vec<u8>,
 }
 
-/// The room the buffer grows by.
-const GROW: usize = 16 << 10;
+/// The least room the buffer grows by.
+const GROW_MIN: usize = 1 << 10;
+/// The most room the buffer grows by.
+const GROW_MAX: usize = 16 << 10;
 
 impl<'o> Slack<'o> {
     fn new(buf: &'o mut Vec<u8>) -> Slack<'o> {
         let len = buf.len();
-        Slack { buf, len, scratch: Vec::new() }
+        Slack { buf, len, start: len, scratch: Vec::new() }
     }
 
     /// A window for a short object.
@@ -565,12 +569,17 @@ impl<'o> Slack<'o> {
         Small { buf: window, len: 0, end: &mut self.len }
     }
 
+    /// Adds room as much as was written so far, from 1 KiB to 16 KiB: the room is zeroed, and
+    /// what is left of it when the writer is dropped was zeroed for nothing. A fixed 16 KiB
+    /// was a fifth of the instructions of a run over short documents (an array of a
+    /// one-line document is a few KiB).
     #[cold]
     fn grow(&mut self) {
         // Zeroed by copies of a block of zeros (`resize` writes byte by byte).
-        static ZEROS: [u8; GROW] = [0; GROW];
+        static ZEROS: [u8; GROW_MAX] = [0; GROW_MAX];
+        let room = (self.len - self.start).clamp(GROW_MIN, GROW_MAX);
         self.buf.truncate(self.len);
-        self.buf.extend_from_slice(&ZEROS);
+        self.buf.extend_from_slice(&ZEROS[..room]);
     }
 
     /// Writes what `f` appends to an empty vector (the general path).
