@@ -569,8 +569,8 @@ impl<'o> Slack<'o> {
         Small { buf: window, len: 0, end: &mut self.len }
     }
 
-    /// Adds room as much as was written so far, from 1 KiB to 16 KiB: the room is zeroed, and
-    /// what is left of it when the writer is dropped was zeroed for nothing. A fixed 16 KiB
+    /// Adds as much room as was written so far (from 1 to 16 KiB): room is zeroed, and what
+    /// is left of it when the writer is dropped was zeroed for nothing. A fixed 16 KiB
     /// was a fifth of the instructions of a run over short documents (an array of a
     /// one-line document is a few KiB).
     #[cold]

@@ -841,5 +841,10 @@ mod tests {
                     dda^n so^' ho+n chi'n mu+o+i trie^.u ngu+o+`i.";
         assert!(suspicious(viqr) && suspicious_by_match(viqr));
         assert!(!suspicious("Việt Nam là một quốc gia nằm ở Đông Nam Á, thủ đô là Hà Nội."));
+        // The 64 KB sample cut inside a character: its lead byte, last, starts no pair.
+        for (pad, c) in [("a", "ö"), ("a", "ạ"), ("ab", "ạ"), ("", "Ö")] {
+            let long = format!("{pad}{}", c.repeat(40_000));
+            assert_eq!(suspicious(&long), suspicious_by_match(&long), "{pad:?} {c:?}");
+        }
     }
 }
