@@ -345,15 +345,20 @@ fn long_string(out: &mut (impl Out + Send), s: &str) {
             break;
         }
     }
+    out.buf().push(b'"');
+    if rayon::current_num_threads() == 1 {
+        // Straight into the output, a piece at a time (a `StreamOut` writes between them).
+        for w in cuts.windows(2) {
+            escape_into(out.buf(), &s[w[0]..w[1]]);
+        }
+        out.buf().push(b'"');
+        return;
+    }
     let escape = |w: &[usize]| {
         let mut buf = Vec::with_capacity(w[1] - w[0] + 16);
-        string(&mut buf, &s[w[0]..w[1]]);
-        // Without its quotes: the pieces make one string.
-        buf.pop();
-        buf.remove(0);
+        escape_into(&mut buf, &s[w[0]..w[1]]);
         buf
     };
-    out.buf().push(b'"');
     let windows: Vec<&[usize]> = cuts.windows(2).collect();
     let groups: Vec<&[&[usize]]> = windows.chunks(group_len()).collect();
     in_order(out, groups.len(), |g| {
@@ -402,9 +407,16 @@ fn plain(s: &str) -> bool {
 /// no escaping are found eight bytes at a time and copied whole: `serde_json` reads a table per
 /// byte, 9 instructions a byte of a document's text.
 fn string(out: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
-    out.reserve(b.len() + 2);
+    out.reserve(s.len() + 2);
     out.push(b'"');
+    escape_into(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as in a JSON string, without the quotes.
+fn escape_into(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    out.reserve(b.len());
     let (mut run, mut i) = (0, 0);
     while i < b.len() {
         if let Some(chunk) = b.get(i..i + 8) {
@@ -423,7 +435,6 @@ fn string(out: &mut Vec<u8>, s: &str) {
         i += 1;
     }
     out.extend_from_slice(&b[run..]);
-    out.push(b'"');
 }
 
 /// A one in each byte of a word.
