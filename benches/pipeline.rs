@@ -94,13 +94,7 @@ fn stages(c: &mut Criterion) {
                 for d in &docs {
                     let doc = p.annotate(*d);
                     let mut out = vita::json::StreamOut::new(&mut sink);
-                    vita::json::write_record(
-                        &mut out,
-                        "x",
-                        &doc,
-                        Layers::default(),
-                        vita::json::Offsets::Char,
-                    );
+                    record(&mut out, &doc);
                     out.finish().unwrap();
                 }
                 docs.len()
@@ -108,6 +102,12 @@ fn stages(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// Writes `doc`'s record with every layer and offsets in code points, as `vita annotate` does
+/// by default.
+fn record(out: &mut (impl vita::json::Out + Send), doc: &vita::Document) {
+    vita::json::write_record(out, "x", doc, Layers::default(), vita::json::Offsets::Char);
 }
 
 /// The input's lines as documents on one core: what a corpus of short texts (news sentences,
@@ -146,13 +146,7 @@ fn short_documents(c: &mut Criterion) {
                     .map(|d| {
                         let doc = p.annotate(*d);
                         let mut out = vita::json::Rope::default();
-                        vita::json::write_record(
-                            &mut out,
-                            "x",
-                            &doc,
-                            Layers::default(),
-                            vita::json::Offsets::Char,
-                        );
+                        record(&mut out, &doc);
                         out
                     })
                     .collect();
@@ -236,13 +230,7 @@ fn multithreaded(c: &mut Criterion) {
                 pool.install(|| {
                     let d = p.annotate(black_box(text.as_str()));
                     let mut out = vita::json::Rope::default();
-                    vita::json::write_record(
-                        &mut out,
-                        "x",
-                        &d,
-                        Layers::default(),
-                        Default::default(),
-                    );
+                    record(&mut out, &d);
                     out.len()
                 })
             })
